@@ -1,0 +1,269 @@
+"""Typed site configuration (``site.yaml``) with validation that names wrong keys.
+
+Unknown keys are warnings that suggest the nearest known key (MkDocs style);
+wrong types and missing required values are errors.  Sections that belong to
+later build stages (``broadcast``, ``regions``, ``check``) are kept as plain
+mappings here and validated by those stages.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from . import yamlio
+from .diagnostics import Diagnostics
+
+CONFIG_FILE = "site.yaml"
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+RESERVED_SLUGS = {"tags", "archives", "static", "files", "broadcast", "pagefind", "search"}
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str  # 栏目名, e.g. 通知公告
+    slug: str  # ASCII path segment, e.g. tzgg
+    type: str = "新闻"  # ColumnType meta value
+    description: str = ""
+    feed_content: str = ""  # "" = the site's default
+
+
+@dataclass(frozen=True)
+class Footer:
+    sponsor: str = ""  # 主办单位
+    organizer: str = ""  # 承办单位
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+    postcode: str = ""
+    site_code: str = ""  # 网站标识码
+    icp: str = ""  # ICP备案号
+    police: str = ""  # 公安机关备案号
+    police_code: str = ""  # the number used in the beian.gov.cn link
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    title: str
+    base_url: str
+    categories: tuple[Category, ...]
+    default_category: str
+    timezone: str = "Asia/Shanghai"
+    default_source: str = ""
+    description: str = ""
+    keywords: str = ""
+    page_size: int = 20
+    feed_size: int = 20
+    feed_content: str = "summary"  # or "full"
+    home_latest: int = 10
+    home_per_category: int = 6
+    summary_length: int = 120
+    related: int = 5
+    emergency_hours: int = 72  # banner life of an emergency notice without `expires`
+    footer: Footer = field(default_factory=Footer)
+    extra: dict = field(default_factory=dict)  # sections owned by later stages
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def domain(self) -> str:
+        return urlsplit(self.base_url).netloc
+
+    def category(self, name: str) -> Category | None:
+        for cat in self.categories:
+            if cat.name == name:
+                return cat
+        return None
+
+    def with_base_url(self, base_url: str) -> "SiteConfig":
+        from dataclasses import replace
+
+        return replace(self, base_url=normalize_base_url(base_url))
+
+
+TOP_KEYS = {
+    "title", "base_url", "categories", "default_category", "timezone", "default_source",
+    "description", "keywords", "page_size", "feed_size", "feed_content", "home",
+    "summary_length", "related", "emergency_hours", "footer",
+}
+# Sections validated by other stages; accepted here as mappings or lists.
+STAGE_KEYS = {"broadcast", "regions", "check", "terms", "reviews", "reprint_sources", "search"}
+CATEGORY_KEYS = {"name", "slug", "type", "description", "feed_content"}
+HOME_KEYS = {"latest", "per_category"}
+FOOTER_KEYS = set(Footer.__dataclass_fields__)
+
+
+def normalize_base_url(url: str) -> str:
+    url = url.strip()
+    return url if url.endswith("/") else url + "/"
+
+
+def nearest(key: str, known: set[str]) -> str:
+    match = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.5)
+    return f"，是不是想写“{match[0]}”？" if match else "，请删除或改正它"
+
+
+def key_line(text: str, key: str, start: int = 1) -> int:
+    """Line of ``key:`` in a YAML text (best effort, for messages only)."""
+    pattern = re.compile(r"^\s*-?\s*" + re.escape(str(key)) + r"\s*:")
+    for no, line in enumerate(text.split("\n")[start - 1:], start):
+        if pattern.match(line):
+            return no
+    return 0
+
+
+def load_config(site_dir: Path, diags: Diagnostics) -> SiteConfig | None:
+    """Read and validate ``site.yaml``; all problems go to ``diags``."""
+    path = site_dir / CONFIG_FILE
+    rel = CONFIG_FILE
+    if not path.is_file():
+        diags.error(rel, 0, "config-missing", f"找不到站点配置文件 {path}，请在站点目录中创建 site.yaml")
+        return None
+    try:
+        text = path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
+    except UnicodeDecodeError:
+        diags.error(rel, 0, "config-encoding", "site.yaml 不是 UTF-8 编码，请用 UTF-8 重新保存")
+        return None
+    try:
+        data = yamlio.load(text)
+    except yamlio.YamlProblem as exc:
+        diags.error(rel, exc.line, "config-yaml", exc.message, exc.column)
+        return None
+    if not isinstance(data, dict):
+        diags.error(rel, 1, "config-type", "site.yaml 的内容必须是“字段: 值”的形式")
+        return None
+
+    n_errors = len(diags.errors)
+
+    def err(key: str, code: str, message: str) -> None:
+        diags.error(rel, key_line(text, key), code, message)
+
+    for key in data:
+        if key not in TOP_KEYS and key not in STAGE_KEYS:
+            diags.warning(rel, key_line(text, key), "config-unknown-key",
+                          f"未知的配置项“{key}”{nearest(key, TOP_KEYS | STAGE_KEYS)}")
+
+    def string(key: str, default: str | None = None, src: dict = data, where: str = "") -> str:
+        value = src.get(key, default)
+        if value is None:
+            err(key, "config-required", f"缺少必填配置项“{where}{key}”")
+            return ""
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            err(key, "config-type", f"配置项“{where}{key}”应当是文字")
+            return str(default or "")
+        return str(value).strip()
+
+    def integer(key: str, default: int, src: dict = data, where: str = "", minimum: int = 1) -> int:
+        value = src.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            err(key, "config-type", f"配置项“{where}{key}”应当是不小于 {minimum} 的整数，现在是“{value}”")
+            return default
+        return value
+
+    def choice(key: str, default: str, options: tuple[str, ...], src: dict = data, where: str = "") -> str:
+        value = src.get(key, default)
+        if value not in options:
+            err(key, "config-value", f"配置项“{where}{key}”只能是 {' / '.join(options)}，现在是“{value}”")
+            return default
+        return value
+
+    title = string("title")
+    base_url = string("base_url", "http://localhost:8000/")
+    if base_url and not re.match(r"^https?://[^/\s]+", base_url):
+        err("base_url", "config-value", f"base_url 必须是以 http:// 或 https:// 开头的网址，现在是“{base_url}”")
+    timezone = string("timezone", "Asia/Shanghai")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        err("timezone", "config-value", f"无法识别的时区“{timezone}”，请写成 Asia/Shanghai 这样的时区名")
+        timezone = "Asia/Shanghai"
+
+    categories: list[Category] = []
+    raw_cats = data.get("categories")
+    if not isinstance(raw_cats, list) or not raw_cats:
+        err("categories", "config-required", "必须在 categories 中至少声明一个栏目，例如：\n  categories:\n    - {name: 通知公告, slug: tzgg}")
+        raw_cats = []
+    seen_names: set[str] = set()
+    seen_slugs: set[str] = set()
+    for item in raw_cats:
+        if isinstance(item, str):
+            item = {"name": item}
+        if not isinstance(item, dict):
+            err("categories", "config-type", "categories 的每一项应当写成 {name: 栏目名, slug: 英文路径}")
+            continue
+        for key in item:
+            if key not in CATEGORY_KEYS:
+                diags.warning(rel, key_line(text, key), "config-unknown-key",
+                              f"栏目中有未知的配置项“{key}”{nearest(key, CATEGORY_KEYS)}")
+        name = string("name", None, item, "categories.")
+        slug = string("slug", None, item, "categories.")
+        if slug and not SLUG_RE.match(slug):
+            err("slug", "config-value", f"栏目“{name}”的 slug“{slug}”只能由小写英文字母、数字和 - 组成")
+        if slug in RESERVED_SLUGS:
+            err("slug", "config-value", f"栏目 slug“{slug}”与系统目录重名，请换一个")
+        if name in seen_names:
+            err("name", "config-duplicate", f"栏目“{name}”重复声明")
+        if slug in seen_slugs:
+            err("slug", "config-duplicate", f"栏目 slug“{slug}”被多个栏目使用")
+        seen_names.add(name)
+        seen_slugs.add(slug)
+        feed_content = item.get("feed_content", "")
+        if feed_content not in ("", "summary", "full"):
+            err("feed_content", "config-value", f"栏目“{name}”的 feed_content 只能是 summary 或 full")
+            feed_content = ""
+        categories.append(Category(name=name, slug=slug, type=str(item.get("type", "新闻")),
+                                   description=str(item.get("description", "")), feed_content=feed_content))
+
+    default_category = string("default_category", categories[0].name if categories else "")
+    if categories and default_category not in seen_names:
+        err("default_category", "config-value",
+            f"默认栏目“{default_category}”不在 categories 中，可选：{'、'.join(c.name for c in categories)}")
+
+    home = data.get("home") or {}
+    if not isinstance(home, dict):
+        err("home", "config-type", "home 应当写成 latest: 10 这样的字段")
+        home = {}
+    for key in home:
+        if key not in HOME_KEYS:
+            diags.warning(rel, key_line(text, key), "config-unknown-key",
+                          f"home 中有未知的配置项“{key}”{nearest(key, HOME_KEYS)}")
+
+    raw_footer = data.get("footer") or {}
+    if not isinstance(raw_footer, dict):
+        err("footer", "config-type", "footer 应当写成 sponsor: 主办单位名称 这样的字段")
+        raw_footer = {}
+    for key in raw_footer:
+        if key not in FOOTER_KEYS:
+            diags.warning(rel, key_line(text, key), "config-unknown-key",
+                          f"footer 中有未知的配置项“{key}”{nearest(key, FOOTER_KEYS)}")
+    footer = Footer(**{k: string(k, "", raw_footer, "footer.") for k in FOOTER_KEYS if k in raw_footer})
+
+    config = SiteConfig(
+        title=title,
+        base_url=normalize_base_url(base_url or "http://localhost:8000/"),
+        categories=tuple(categories),
+        default_category=default_category,
+        timezone=timezone,
+        default_source=string("default_source", title),
+        description=string("description", ""),
+        keywords=string("keywords", ""),
+        page_size=integer("page_size", 20),
+        feed_size=integer("feed_size", 20),
+        feed_content=choice("feed_content", "summary", ("summary", "full")),
+        home_latest=integer("latest", 10, home, "home."),
+        home_per_category=integer("per_category", 6, home, "home."),
+        summary_length=integer("summary_length", 120, minimum=10),
+        related=integer("related", 5, minimum=0),
+        emergency_hours=integer("emergency_hours", 72),
+        footer=footer,
+        extra={k: data[k] for k in sorted(STAGE_KEYS) if k in data},
+    )
+    if len(diags.errors) > n_errors:
+        return None
+    return config

@@ -1,0 +1,62 @@
+"""Date parsing for front matter values, in the site timezone.
+
+PyYAML hands us ``datetime.date`` for ``2022-05-04``, ``datetime.datetime``
+for ``2022-05-04 12:30:00`` (naive, or aware when an offset is given) and a
+plain string for ``2022-05-04 12:30``.  All of them end up as an aware
+datetime in the site timezone.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone, tzinfo
+
+_DATE_RE = re.compile(
+    r"^(?P<y>\d{4})\s*(?:[-/.]|年)\s*(?P<m>\d{1,2})\s*(?:[-/.]|月)\s*(?P<d>\d{1,2})\s*日?"
+    r"(?:(?:\s+|T|\s*日?\s*)(?P<H>\d{1,2})\s*[:：]\s*(?P<M>\d{2})(?:\s*[:：]\s*(?P<S>\d{2})(?:\.\d+)?)?)?"
+    r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?$"
+)
+
+EXAMPLE = "2022-05-04 12:30"
+
+
+class DateProblem(ValueError):
+    pass
+
+
+def parse_datetime(value, tz: tzinfo) -> datetime:
+    """Return an aware datetime or raise :class:`DateProblem` (message in Chinese)."""
+    if isinstance(value, datetime):
+        return value.astimezone(tz) if value.tzinfo else value.replace(tzinfo=tz)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=tz)
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise DateProblem(f"日期应当写成 {EXAMPLE} 这样的文字")
+    text = str(value).strip()
+    m = _DATE_RE.match(text)
+    if not m:
+        raise DateProblem(f"日期格式无法识别“{text}”，请写成 {EXAMPLE}")
+    try:
+        result = datetime(int(m["y"]), int(m["m"]), int(m["d"]), int(m["H"] or 0), int(m["M"] or 0),
+                          int(m["S"] or 0))
+    except ValueError:
+        raise DateProblem(f"日期“{text}”不存在（月份、日期或时间超出范围），请写成 {EXAMPLE}") from None
+    offset = m["tz"]
+    if not offset:
+        return result.replace(tzinfo=tz)
+    if offset == "Z":
+        return result.replace(tzinfo=timezone.utc).astimezone(tz)
+    sign = 1 if offset[0] == "+" else -1
+    digits = offset[1:].replace(":", "")
+    from datetime import timedelta
+
+    delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    return result.replace(tzinfo=timezone(sign * delta)).astimezone(tz)
+
+
+def format_minute(dt: datetime) -> str:
+    return dt.strftime("%Y-%m-%d %H:%M")
+
+
+def format_day(dt: datetime) -> str:
+    return dt.strftime("%Y-%m-%d")

@@ -1,0 +1,99 @@
+"""RSS 2.0 and Atom feeds (feedgen), site-wide and per column.
+
+Feed dates are pinned to the newest notice, never the build time, so that two
+builds of the same content give the same bytes.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from datetime import datetime, timezone
+from typing import Iterator
+
+from feedgen.feed import FeedGenerator
+
+from . import __version__, urls
+from .render import Renderer
+from .site import Entry, Site
+
+
+EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)  # "updated" of a feed with no entries
+
+
+def _feed(site: Site, entries: list[Entry], title: str, page: str, rss_path: str, atom_path: str,
+          full: bool, renderer: Renderer) -> tuple[bytes, bytes]:
+    bodies = {}
+    if full:
+        bodies = {e.path: _absolutize(renderer.body_for(e, e.path), e.path, site.config.base_url) for e in entries}
+    rss = _generator(site, entries, title, page, rss_path, bodies).rss_str(pretty=True)
+    atom = _generator(site, entries, title, page, atom_path, bodies).atom_str(pretty=True)
+    return rss, atom
+
+
+def _generator(site: Site, entries: list[Entry], title: str, page: str, self_path: str,
+               bodies: dict[str, str]) -> FeedGenerator:
+    config = site.config
+    fg = FeedGenerator()
+    fg.id(urls.absolute(config.base_url, page))
+    fg.title(title)
+    fg.subtitle(config.description or title)
+    fg.language("zh-CN")
+    fg.link(href=urls.absolute(config.base_url, page), rel="alternate")
+    fg.link(href=urls.absolute(config.base_url, self_path), rel="self")
+    fg.author({"name": config.default_source or config.title})
+    fg.generator("Notice Pipeline", version=__version__)
+    fg.rights(config.footer.sponsor or config.title)
+    newest = max((e.notice.updated or e.date for e in entries), default=None)
+    fg.updated(newest or EPOCH)
+    # feedgen prepends entries; add oldest first so the newest comes first in the file
+    for entry in reversed(entries):
+        notice = entry.notice
+        fe = fg.add_entry()
+        link = urls.absolute(config.base_url, entry.path)
+        fe.id(link)
+        fe.guid(link, permalink=True)
+        fe.title(notice.title)
+        fe.link(href=link)
+        fe.published(notice.date)
+        fe.updated(notice.updated or notice.date)
+        for name in notice.authors or (notice.origin,):
+            fe.author({"name": name})
+        fe.category({"term": notice.category, "label": notice.category})
+        for tag in notice.tags:
+            fe.category({"term": tag})
+        fe.summary(notice.summary or notice.title)
+        if entry.path in bodies:
+            fe.content(bodies[entry.path], type="html")
+    return fg
+
+
+def _absolutize(body: str, page: str, base_url: str) -> str:
+    """Feed readers have no page location: make relative src/href absolute."""
+    directory = posixpath.dirname(page)
+
+    def repl(match: re.Match) -> str:
+        attr, ref = match.group(1), match.group(2)
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^#|^/", ref):
+            return match.group(0)
+        return f'{attr}="{base_url}{posixpath.normpath(posixpath.join(directory, ref))}"'
+
+    return re.sub(r'(src|href)="([^"]*)"', repl, body)
+
+
+def feed_files(site: Site, renderer: Renderer) -> Iterator[tuple[str, bytes]]:
+    config = site.config
+    published = [e for e in site.entries if e.status == "published"]
+    rss, atom = _feed(site, published[: config.feed_size], config.title, urls.HOME,
+                      urls.FEED_RSS, urls.FEED_ATOM, config.feed_content == "full", renderer)
+    yield urls.FEED_RSS, rss
+    yield urls.FEED_ATOM, atom
+    for category in config.categories:
+        entries = [e for e in site.by_category[category.name] if e.status == "published"][: config.feed_size]
+        full = (category.feed_content or config.feed_content) == "full"
+        rss_path = urls.column_feed(category.slug, "rss")
+        atom_path = urls.column_feed(category.slug, "atom")
+        rss, atom = _feed(site, entries, f"{category.name}_{config.title}", urls.column_page(category.slug),
+                          rss_path, atom_path, full, renderer)
+        yield rss_path, rss
+        yield atom_path, atom

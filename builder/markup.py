@@ -1,0 +1,140 @@
+"""Markdown to safe HTML, with Chinese-aware line joining, figures and summaries.
+
+One Python-Markdown instance is reused per process (``reset()`` between
+documents): building the extension pipeline costs more than a small notice.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.extensions.toc import slugify_unicode
+from markdown.treeprocessors import Treeprocessor
+
+CJK = r"\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3200-\u33ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+_CJK_BREAK = re.compile(rf"(?<=[{CJK}])[ \t]*\n[ \t]*|[ \t]*\n[ \t]*(?=[{CJK}])")
+_HAN_OR_WORD = re.compile(rf"[{CJK}]|[^\s{CJK}]+")
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd", "del",
+    "div", "dl", "dt", "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
+    "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "span", "strong", "sub", "sup",
+    "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "*": {"id", "title", "lang"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan", "style"},
+    "th": {"colspan", "rowspan", "scope", "style"},
+    "ol": {"start"},
+    "time": {"datetime"},
+}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
+
+
+class _NoticeTree(Treeprocessor):
+    """Post-inline pass: join CJK soft breaks, shift headings, wrap captioned images."""
+
+    def run(self, root: etree.Element) -> None:
+        self.md.first_paragraph = ""  # type: ignore[attr-defined]
+        for el in root.iter():
+            if el.text and "\n" in el.text and el.tag not in ("pre", "code"):
+                el.text = _CJK_BREAK.sub("", el.text)
+            if el.tail and "\n" in el.tail:
+                el.tail = _CJK_BREAK.sub("", el.tail)
+        for el in list(root.iter()):
+            if el.tag in ("h1", "h2", "h3", "h4", "h5"):
+                # the notice title is the page's only <h1>
+                el.tag = "h" + str(int(el.tag[1]) + 1)
+        for parent in list(root.iter()):
+            for index, child in enumerate(list(parent)):
+                if child.tag == "p" and _only_image(child):
+                    parent[index] = _figure(child)
+        for el in root.iter("p"):
+            text = "".join(el.itertext()).strip()
+            if text:
+                self.md.first_paragraph = text  # type: ignore[attr-defined]
+                break
+
+
+def _only_image(p: etree.Element) -> bool:
+    return (len(p) == 1 and p[0].tag == "img" and not (p.text or "").strip()
+            and not (p[0].tail or "").strip())
+
+
+def _figure(p: etree.Element) -> etree.Element:
+    img = p[0]
+    img.tail = None
+    figure = etree.Element("figure")
+    figure.append(img)
+    caption = img.get("title") or img.get("alt")
+    if caption:
+        cap = etree.SubElement(figure, "figcaption")
+        cap.text = caption
+    return figure
+
+
+class _NoticeExtension(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - library API
+        md.treeprocessors.register(_NoticeTree(md), "notice", 5)
+
+
+_md: markdown.Markdown | None = None
+
+
+def _instance() -> markdown.Markdown:
+    global _md
+    if _md is None:
+        _md = markdown.Markdown(
+            extensions=["tables", "fenced_code", "sane_lists", "footnotes", "attr_list",
+                        "toc", _NoticeExtension()],
+            extension_configs={"toc": {"slugify": slugify_unicode, "toc_depth": "2-4"}},
+            output_format="html",
+        )
+    return _md
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    first_paragraph: str
+
+
+def render(source: str) -> Rendered:
+    md = _instance()
+    md.reset()
+    try:
+        html = md.convert(source)
+    except RecursionError:
+        html = "<p>" + nh3.clean_text(source) + "</p>"
+        return Rendered(html, "")
+    return Rendered(sanitize(html), getattr(md, "first_paragraph", ""))
+
+
+def sanitize(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel=None,
+        strip_comments=True,
+        filter_style_properties={"text-align"},
+    )
+
+
+def summarize(text: str, limit: int) -> str:
+    """Cut plain text after ``limit`` words, each Han character counting as one."""
+    text = re.sub(r"\s+", " ", text).strip()
+    count = 0
+    for match in _HAN_OR_WORD.finditer(text):
+        count += 1
+        if count > limit:
+            return text[: match.start()].rstrip(" ，、；：,;:") + "……"
+    return text

@@ -1,0 +1,366 @@
+"""The notice model: validated front matter fields plus rendered body.
+
+``load_notice`` is a pure function of (file bytes, path, config) so that it
+can run in worker processes and be cached by content hash.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import PurePosixPath
+from urllib.parse import unquote
+
+from . import markup, reader, slugs
+from .config import SiteConfig, nearest
+from .dates import DateProblem, parse_datetime
+from .diagnostics import Diagnostics
+
+LEVELS = ("日常", "蓝色", "黄色", "橙色", "红色")
+LEVEL_ALIASES = {
+    "日常": "日常", "普通": "日常", "一般": "日常", "normal": "日常",
+    "蓝": "蓝色", "蓝色": "蓝色", "蓝色预警": "蓝色", "Ⅳ级": "蓝色", "IV级": "蓝色", "IV": "蓝色", "blue": "蓝色",
+    "黄": "黄色", "黄色": "黄色", "黄色预警": "黄色", "Ⅲ级": "黄色", "III级": "黄色", "III": "黄色", "yellow": "黄色",
+    "橙": "橙色", "橙色": "橙色", "橙色预警": "橙色", "Ⅱ级": "橙色", "II级": "橙色", "II": "橙色", "orange": "橙色",
+    "红": "红色", "红色": "红色", "红色预警": "红色", "Ⅰ级": "红色", "I级": "红色", "I": "红色", "red": "红色",
+}
+VALIDITY = ("有效", "失效", "废止")
+INDEX_NO_RE = re.compile(r"^[0-9A-Z]{6,20}/\d{4}-\d{5}$")
+DOC_NUMBER_RE = re.compile(r"〔\d{4}〕\d+号$")
+DOC_KEYS = {"index_no", "issuer", "number", "written", "topic", "validity"}
+
+# Fields understood by the core; later stages register theirs in STAGE_FIELDS.
+CORE_FIELDS = {
+    "title", "date", "category", "tags", "author", "editor", "source", "summary", "level", "slug",
+    "draft", "publish_at", "expires", "updated", "image", "image_alt", "image_caption",
+    "attachments", "doc", "body",
+}
+STAGE_FIELDS = {"broadcast", "reviews", "reprint", "allow"}
+_TAG_SPLIT = re.compile(r"\s*[,，、;；]\s*")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    source: str  # site-relative path of the file, e.g. content/2022/05/form.docx
+    name: str  # file name shown to readers
+    title: str
+    size: int
+
+
+@dataclass(frozen=True)
+class DocInfo:
+    """政府信息公开 metadata of a formal document."""
+
+    index_no: str = ""
+    issuer: str = ""
+    number: str = ""
+    written: datetime | None = None
+    topic: str = ""
+    validity: str = "有效"
+
+
+@dataclass(frozen=True)
+class Notice:
+    source: str  # site-relative path of the notice file
+    kind: str  # "md" or "yaml"
+    title: str
+    date: datetime
+    category: str
+    slug: str
+    body_html: str
+    summary: str
+    tags: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    editor: str = ""
+    origin: str = ""  # 来源
+    level: str = "日常"
+    draft: bool = False
+    publish_at: datetime | None = None
+    expires: datetime | None = None
+    updated: datetime | None = None
+    image: str = ""  # site-relative path of the lead image
+    image_alt: str = ""
+    image_caption: str = ""
+    attachments: tuple[Attachment, ...] = ()
+    doc: DocInfo | None = None
+    assets: tuple[str, ...] = ()  # site-relative paths of local files the body refers to
+    links: tuple[tuple[str, str], ...] = ()  # (href as written, resolved site-relative path) of .md links
+    key_lines: dict = field(default_factory=dict, compare=False)
+    body_line: int = 1
+    stage_fields: dict = field(default_factory=dict, compare=False)  # broadcast, reviews, ...
+
+    @property
+    def is_emergency(self) -> bool:
+        return self.level != "日常"
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.date, self.source)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value).strip()
+
+
+def _bool(value, rel: str, line: int, key: str, diags: Diagnostics) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in (None, ""):
+        return False
+    if isinstance(value, str) and value.strip() in ("是", "真", "对"):
+        return True
+    if isinstance(value, str) and value.strip() in ("否", "假", "不"):
+        return False
+    diags.error(rel, line, "field-type", f"“{key}”只能写 true 或 false（是 / 否），现在是“{value}”")
+    return False
+
+
+def _string_list(value, rel: str, line: int, key: str, diags: Diagnostics) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        return tuple(t for t in _TAG_SPLIT.split(value.strip()) if t)
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+        return tuple(str(v).strip() for v in value if str(v).strip())
+    diags.error(rel, line, "field-type",
+                f"“{key}”应当是一组文字，写成 {key}: [疫情防控, 停水] 或 {key}: 疫情防控，停水；现在是{_kind(value)}")
+    return ()
+
+
+def _kind(value) -> str:
+    if isinstance(value, dict):
+        return "“字段: 值”的映射"
+    if isinstance(value, list):
+        return "含有非文字内容的列表"
+    if isinstance(value, bool):
+        return "是/否"
+    if isinstance(value, (int, float)):
+        return f"数字 {value}"
+    return f"“{value}”"
+
+
+def resolve_local(ref: str, notice_rel: str, content_dir: str = "content") -> str | None:
+    """Resolve a relative reference from a notice to a site-relative path inside content/.
+
+    Returns None when the reference is absolute, external or leaves ``content/``.
+    """
+    if not ref or ref.startswith(("/", "#", "\\")) or re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", ref) or "\\" in ref:
+        return None
+    path = unquote(ref.split("#", 1)[0].split("?", 1)[0])
+    base = posixpath.dirname(notice_rel)
+    joined = posixpath.normpath(posixpath.join(base, path))
+    if not joined.startswith(content_dir + "/"):
+        return None
+    return joined
+
+
+_REF_RE = re.compile(r'(?:src|href)="([^"]*)"')
+
+
+def load_notice(data: bytes, rel: str, config: SiteConfig, exists, diags: Diagnostics) -> Notice | None:
+    """Validate one notice file.  ``exists(site_rel_path) -> int|None`` gives a file's size."""
+    raw = reader.read(data, rel, diags)
+    if raw is None:
+        return None
+    fields = raw.fields
+    lines = raw.key_lines
+    n_errors = len(diags.errors)
+
+    def line(key: str) -> int:
+        return lines.get(key, 1)
+
+    for key in fields:
+        if key not in CORE_FIELDS and key not in STAGE_FIELDS:
+            diags.warning(rel, line(key), "unknown-field",
+                          f"未知字段“{key}”{nearest(key, CORE_FIELDS | STAGE_FIELDS)}")
+
+    title = _text(fields.get("title"))
+    if not title:
+        diags.error(rel, line("title") if "title" in fields else 1, "title-missing",
+                    "缺少标题：请添加一行 title: 标题文字")
+    elif isinstance(fields.get("title"), (dict, list)):
+        diags.error(rel, line("title"), "field-type", "标题应当是一行文字")
+        title = ""
+
+    tz = config.tz
+    date = None
+    if fields.get("date") in (None, ""):
+        diags.error(rel, 1 if "date" not in fields else line("date"), "date-missing",
+                    "缺少发布日期：请添加一行 date: 2022-05-04 12:30")
+    else:
+        try:
+            date = parse_datetime(fields["date"], tz)
+        except DateProblem as exc:
+            diags.error(rel, line("date"), "date-format", str(exc))
+
+    def optional_date(key: str) -> datetime | None:
+        if fields.get(key) in (None, ""):
+            return None
+        try:
+            return parse_datetime(fields[key], tz)
+        except DateProblem as exc:
+            diags.error(rel, line(key), "date-format", f"“{key}”：{exc}")
+            return None
+
+    publish_at = optional_date("publish_at")
+    expires = optional_date("expires")
+    updated = optional_date("updated")
+    if date and expires and expires <= date:
+        diags.error(rel, line("expires"), "expires-before-date",
+                    "过期时间（expires）早于发布日期（date），请检查两个日期")
+
+    category = _text(fields.get("category")) or config.default_category
+    if config.category(category) is None:
+        names = "、".join(c.name for c in config.categories)
+        diags.error(rel, line("category"), "category-unknown",
+                    f"栏目“{category}”不存在，可选的栏目有：{names}（栏目在 site.yaml 的 categories 中声明）")
+
+    tags = _string_list(fields.get("tags"), rel, line("tags"), "tags", diags)
+    authors = _string_list(fields.get("author"), rel, line("author"), "author", diags)
+
+    raw_level = _text(fields.get("level")) or "日常"
+    level = LEVEL_ALIASES.get(raw_level) or LEVEL_ALIASES.get(raw_level.lower())
+    if level is None:
+        diags.error(rel, line("level"), "level-unknown",
+                    f"预警级别“{raw_level}”无法识别，只能是：{' / '.join(LEVELS)}")
+        level = "日常"
+
+    stem = PurePosixPath(rel).stem
+    slug = ""
+    if "slug" in fields:
+        try:
+            slug = slugs.check_explicit(_text(fields["slug"]))
+        except slugs.SlugProblem as exc:
+            diags.error(rel, line("slug"), "slug-invalid", str(exc))
+    else:
+        slug = slugs.from_stem(stem)
+
+    draft = _bool(fields.get("draft"), rel, line("draft"), "draft", diags)
+
+    def local_file(ref, key: str) -> tuple[str, int] | None:
+        ref = _text(ref)
+        target = resolve_local(ref, rel)
+        if target is None:
+            diags.error(rel, line(key), "path-outside",
+                        f"“{key}”的文件“{ref}”不在 content 目录内；请把文件放在公告旁边，并写相对路径，例如 {key}: photo.jpg")
+            return None
+        size = exists(target)
+        if size is None:
+            diags.error(rel, line(key), "file-missing",
+                        f"“{key}”指向的文件“{ref}”不存在（应在 {target}），请检查文件名或把文件放到公告旁边")
+            return None
+        return target, size
+
+    image = ""
+    if fields.get("image"):
+        found = local_file(fields["image"], "image")
+        image = found[0] if found else ""
+        if not _text(fields.get("image_alt")):
+            diags.warning(rel, line("image"), "image-alt-missing",
+                          "图片缺少替代文字：请添加 image_alt: 图片内容的简短描述（读屏软件会朗读它）")
+
+    attachments: list[Attachment] = []
+    raw_att = fields.get("attachments") or []
+    if isinstance(raw_att, (str, dict)):
+        raw_att = [raw_att]
+    if not isinstance(raw_att, list):
+        diags.error(rel, line("attachments"), "field-type",
+                    "attachments 应当是文件列表，例如：\n  attachments:\n    - 报名表.docx")
+        raw_att = []
+    for item in raw_att:
+        ref, att_title = item, ""
+        if isinstance(item, dict):
+            ref, att_title = item.get("file", ""), _text(item.get("title"))
+        found = local_file(ref, "attachments")
+        if found:
+            name = posixpath.basename(found[0])
+            attachments.append(Attachment(found[0], name, att_title or PurePosixPath(name).stem, found[1]))
+
+    doc = None
+    raw_doc = fields.get("doc")
+    if raw_doc is not None:
+        if not isinstance(raw_doc, dict):
+            diags.error(rel, line("doc"), "field-type",
+                        "doc 应当写成缩进的字段，例如：\n  doc:\n    number: 舞政〔2022〕12号")
+        else:
+            doc = _doc_info(raw_doc, rel, raw.text, line("doc"), tz, diags)
+
+    rendered = markup.render(raw.body)
+    summary = _text(fields.get("summary"))
+    if isinstance(fields.get("summary"), (dict, list)):
+        diags.error(rel, line("summary"), "field-type", "summary 应当是一段文字")
+        summary = ""
+    if not summary:
+        summary = markup.summarize(rendered.first_paragraph, config.summary_length)
+
+    assets: list[str] = []
+    links: list[tuple[str, str]] = []
+    for ref in sorted(set(_REF_RE.findall(rendered.html))):
+        ref = html.unescape(ref)
+        target = resolve_local(ref, rel)
+        if target is None:
+            continue
+        if target.endswith(reader.NOTICE_SUFFIXES):
+            links.append((ref, target))
+            continue
+        if exists(target) is None:
+            diags.error(rel, _find_line(raw.text, ref), "asset-missing",
+                        f"正文引用的文件“{ref}”不存在（应在 {target}），请检查文件名或把文件放到公告旁边")
+        else:
+            assets.append(target)
+
+    if len(diags.errors) > n_errors or date is None:
+        return None
+    stage_fields = {k: fields[k] for k in STAGE_FIELDS if k in fields}
+    return Notice(
+        source=rel, kind=raw.kind, title=title, date=date, category=category, slug=slug,
+        body_html=rendered.html, summary=summary, tags=tags, authors=authors,
+        editor=_text(fields.get("editor")), origin=_text(fields.get("source")) or config.default_source,
+        level=level, draft=draft, publish_at=publish_at, expires=expires, updated=updated,
+        image=image, image_alt=_text(fields.get("image_alt")), image_caption=_text(fields.get("image_caption")),
+        attachments=tuple(attachments), doc=doc, assets=tuple(assets), links=tuple(links),
+        key_lines=lines, body_line=raw.body_line, stage_fields=stage_fields,
+    )
+
+
+def _find_line(text: str, needle: str) -> int:
+    index = text.find(needle)
+    return text.count("\n", 0, index) + 1 if index >= 0 else 0
+
+
+def _doc_info(raw: dict, rel: str, text: str, doc_line: int, tz, diags: Diagnostics) -> DocInfo:
+    def line(key: str) -> int:
+        found = _find_line(text, f"{key}:")
+        return found or doc_line
+
+    for key in raw:
+        if key not in DOC_KEYS:
+            diags.warning(rel, line(key), "unknown-field", f"doc 中的未知字段“{key}”{nearest(str(key), DOC_KEYS)}")
+    index_no = _text(raw.get("index_no"))
+    if index_no and not INDEX_NO_RE.match(index_no):
+        diags.error(rel, line("index_no"), "doc-index-no",
+                    f"索引号“{index_no}”格式不对，应为“机构代码/年份-五位序号”，例如 11410481MB1234567X/2022-00012")
+    number = _text(raw.get("number"))
+    if number and not DOC_NUMBER_RE.search(number):
+        hint = re.sub(r"[\[［(（【]\s*(\d{4})\s*[\]］)）】]", r"〔\1〕", number)
+        diags.error(rel, line("number"), "doc-number",
+                    f"文号“{number}”格式不对，年份要用六角括号〔〕，例如 {hint if hint != number else '舞政〔2022〕12号'}")
+    written = None
+    if raw.get("written") not in (None, ""):
+        try:
+            written = parse_datetime(raw["written"], tz)
+        except DateProblem as exc:
+            diags.error(rel, line("written"), "date-format", f"成文日期（written）：{exc}")
+    validity = _text(raw.get("validity")) or "有效"
+    if validity not in VALIDITY:
+        diags.error(rel, line("validity"), "doc-validity", f"有效性（validity）只能是：{' / '.join(VALIDITY)}")
+        validity = "有效"
+    return DocInfo(index_no=index_no, issuer=_text(raw.get("issuer")), number=number, written=written,
+                   topic=_text(raw.get("topic")), validity=validity)

@@ -1,0 +1,183 @@
+"""Atomic publishing of the output folder (Lektor-style: build aside, then swap).
+
+Pages are written into a staging folder beside ``output/``.  Only when every
+file is written does the staging folder take the place of ``output/``:
+
+* on Linux with ``renameat2(RENAME_EXCHANGE)`` the two folders are swapped in
+  one atomic step, so a reader (or a SIGKILL) sees either the complete old
+  site or the complete new one;
+* elsewhere two renames are used, and the next build restores the old folder
+  if a crash happened between them;
+* when ``output/`` is a mount point (a rename cannot replace it) its content
+  is synchronised file by file instead, and the reporter says so.
+
+A lock file serialises builds writing the same output.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import os
+import shutil
+from pathlib import Path
+
+RENAME_EXCHANGE = 2
+
+
+class PublishError(Exception):
+    pass
+
+
+def _renameat2():
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    fn.restype = ctypes.c_int
+    return fn
+
+
+_RENAMEAT2 = _renameat2() if os.name == "posix" else None
+AT_FDCWD = -100
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths; False when the platform or file system cannot."""
+    if _RENAMEAT2 is None:
+        return False
+    if _RENAMEAT2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EXDEV, errno.EPERM):
+        return False
+    raise OSError(err, os.strerror(err), str(a))
+
+
+class OutputLock:
+    """An exclusive lock on ``.<output>.lock`` beside the output folder."""
+
+    def __init__(self, output: Path, on_wait=None):
+        self.path = output.parent / f".{output.name}.lock"
+        self.on_wait = on_wait
+        self.fh = None
+
+    def __enter__(self) -> "OutputLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.fh = open(self.path, "a+b")
+        if os.name == "posix":
+            import fcntl
+
+            try:
+                fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                if self.on_wait:
+                    self.on_wait()
+                fcntl.flock(self.fh, fcntl.LOCK_EX)
+        else:  # pragma: no cover - Windows
+            import msvcrt
+
+            self.fh.seek(0)
+            try:
+                msvcrt.locking(self.fh.fileno(), msvcrt.LK_NBLCK, 1)
+            except OSError:
+                if self.on_wait:
+                    self.on_wait()
+                msvcrt.locking(self.fh.fileno(), msvcrt.LK_LOCK, 1)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.fh:
+            self.fh.close()
+            self.fh = None
+
+
+class Staging:
+    """A folder that becomes ``output/`` on :meth:`commit`; discarded on :meth:`abort`."""
+
+    def __init__(self, output: Path):
+        self.output = output.resolve() if output.exists() else output.absolute()
+        self.parent = self.output.parent
+        self.dir = self.parent / f".{self.output.name}.staging"
+        self.old = self.parent / f".{self.output.name}.old"
+        self.files = 0
+        self.bytes = 0
+        self._dirs: set[str] = set()
+        self.note = ""
+
+    def recover(self) -> None:
+        """Undo what a killed build left behind (call with the lock held)."""
+        if not self.output.exists() and self.old.is_dir():
+            os.replace(self.old, self.output)
+        for stale in (self.dir, self.old):
+            if stale.exists():
+                shutil.rmtree(stale, ignore_errors=True)
+
+    def begin(self) -> None:
+        self.recover()
+        self.dir.mkdir(parents=True)
+
+    def _target(self, rel: str) -> Path:
+        parts = rel.split("/")
+        if not rel or rel.startswith("/") or any(p in ("", ".", "..") for p in parts) or "\\" in rel:
+            raise PublishError(f"refusing to write outside the output folder: {rel!r}")
+        parent = rel.rpartition("/")[0]
+        if parent and parent not in self._dirs:
+            (self.dir / parent).mkdir(parents=True, exist_ok=True)
+            self._dirs.add(parent)
+        return self.dir / rel
+
+    def write(self, rel: str, data: bytes) -> None:
+        with open(self._target(rel), "wb") as fh:
+            fh.write(data)
+        self.files += 1
+        self.bytes += len(data)
+
+    def copy(self, rel: str, source: Path) -> None:
+        target = self._target(rel)
+        shutil.copyfile(source, target)
+        self.files += 1
+        self.bytes += target.stat().st_size
+
+    def abort(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def commit(self) -> None:
+        if not self.output.exists():
+            os.replace(self.dir, self.output)
+            return
+        if os.path.ismount(self.output):
+            self._sync_into_mount()
+            return
+        if exchange(self.dir, self.output):
+            shutil.rmtree(self.dir, ignore_errors=True)
+            return
+        os.replace(self.output, self.old)
+        os.replace(self.dir, self.output)
+        shutil.rmtree(self.old, ignore_errors=True)
+
+    def _sync_into_mount(self) -> None:
+        """``output/`` is a mount point: copy new files in, then delete what is gone."""
+        self.note = f"{self.output} 是挂载点，无法整体替换，已逐个文件同步（同步过程中网站可能短暂处于新旧混合状态）"
+        new_files = set()
+        for dirpath, _dirs, files in os.walk(self.dir):
+            for name in files:
+                src = Path(dirpath) / name
+                rel = src.relative_to(self.dir)
+                new_files.add(rel)
+                dst = self.output / rel
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                tmp = dst.with_name(f".{dst.name}.tmp")
+                shutil.copyfile(src, tmp)
+                os.replace(tmp, dst)
+        for dirpath, dirs, files in os.walk(self.output, topdown=False):
+            for name in files:
+                path = Path(dirpath) / name
+                if path.relative_to(self.output) not in new_files:
+                    path.unlink()
+            if Path(dirpath) != self.output and not os.listdir(dirpath):
+                os.rmdir(dirpath)
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -1,0 +1,297 @@
+"""Load stage: the whole site read, validated and cross-linked before anything is rendered.
+
+``load_site`` returns a :class:`Site` (or raises :class:`BuildError` with every
+problem found).  After it, every URL, list, prev/next link and feed entry is
+known, so rendering is a pure function of the ``Site``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from . import slugs
+from .config import SiteConfig, load_config
+from .diagnostics import BuildError, Diagnostic, Diagnostics
+from .notice import Notice, load_notice
+from .reader import NOTICE_SUFFIXES
+
+CONTENT_DIR = "content"
+PARALLEL_THRESHOLD = 400  # below this, worker start-up costs more than it saves
+
+
+@dataclass(eq=False)
+class Entry:
+    """A notice placed in the site: its URL, status and neighbours."""
+
+    notice: Notice
+    path: str  # output-relative, e.g. 2022/05/meeting-report.html
+    status: str  # "published", "draft" or "scheduled"
+    expired: bool
+    current: bool  # listed among current notices (not expired)
+    prev: "Entry | None" = None  # older notice in the same column
+    next: "Entry | None" = None  # newer notice in the same column
+    related: list["Entry"] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return self.notice.title
+
+    @property
+    def date(self) -> datetime:
+        return self.notice.date
+
+
+@dataclass(frozen=True)
+class TagInfo:
+    name: str
+    slug: str
+
+
+@dataclass
+class Site:
+    root: Path
+    config: SiteConfig
+    now: datetime
+    entries: list[Entry]  # newest first: what gets a page
+    by_category: dict[str, list[Entry]]
+    tags: list[TagInfo]
+    by_tag: dict[str, list[Entry]]
+    by_month: dict[tuple[int, int], list[Entry]]
+    emergencies: list[Entry]  # current emergency notices, most severe first
+    drafts: int
+    scheduled: list[Notice]  # scheduled and not yet due (not published unless --drafts)
+    expired: int
+    assets: list[str]  # site-relative files copied to output/files/...
+    diagnostics: list[Diagnostic]
+    include_drafts: bool = False
+
+    @property
+    def published(self) -> list[Entry]:
+        return [e for e in self.entries if e.status == "published"]
+
+    def entry_for_source(self) -> dict[str, Entry]:
+        return {e.notice.source: e for e in self.entries}
+
+
+def build_now() -> datetime:
+    """The build's notion of "now": SOURCE_DATE_EPOCH when set (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().lstrip("-").isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+    return datetime.now(tz=timezone.utc)
+
+
+def discover(root: Path, diags: Diagnostics) -> tuple[list[str], dict[str, int]]:
+    """Return (notice files, {other file: size}) under content/, as sorted site-relative paths."""
+    content = root / CONTENT_DIR
+    notices: list[str] = []
+    others: dict[str, int] = {}
+    if not content.is_dir():
+        diags.error(CONTENT_DIR, 0, "content-missing", f"找不到内容目录 {content}，请创建 content 目录并把公告放进去")
+        return notices, others
+    real_content = os.path.realpath(content)
+    for dirpath, dirnames, filenames in os.walk(content):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith((".", "~$")):
+                continue
+            full = os.path.join(dirpath, name)
+            rel = os.path.relpath(full, root).replace(os.sep, "/")
+            if os.path.islink(full):
+                target = os.path.realpath(full)
+                if not (target + os.sep).startswith(real_content + os.sep):
+                    diags.error(rel, 0, "symlink-outside",
+                                "这是一个指向站点目录之外的符号链接，出于安全原因不予读取；请把文件本身复制到 content 目录")
+                    continue
+            if name.lower().endswith(NOTICE_SUFFIXES):
+                notices.append(rel)
+            else:
+                try:
+                    others[rel] = os.path.getsize(full)
+                except OSError:
+                    continue
+        for d in list(dirnames):
+            full = os.path.join(dirpath, d)
+            if os.path.islink(full):
+                dirnames.remove(d)
+                rel = os.path.relpath(full, root).replace(os.sep, "/")
+                diags.error(rel, 0, "symlink-outside", "content 中的目录符号链接不予读取；请把文件本身复制到 content 目录")
+    return notices, others
+
+
+# --- parallel loading -------------------------------------------------------------------------
+
+_worker_state: dict = {}
+
+
+def _init_worker(root: str, config: SiteConfig, others: dict[str, int]) -> None:
+    _worker_state.update(root=root, config=config, others=others)
+
+
+def _load_many(rels: list[str]) -> list[tuple[Notice | None, list[Diagnostic]]]:
+    root, config, others = _worker_state["root"], _worker_state["config"], _worker_state["others"]
+    return [_load_one(root, rel, config, others) for rel in rels]
+
+
+def _load_one(root: str, rel: str, config: SiteConfig, others: dict[str, int]) -> tuple[Notice | None, list[Diagnostic]]:
+    diags = Diagnostics()
+    try:
+        with open(os.path.join(root, rel), "rb") as fh:
+            data = fh.read(5 * 1024 * 1024 + 1)
+    except OSError as exc:
+        diags.error(rel, 0, "read-failed", f"无法读取文件：{exc.strerror}")
+        return None, diags.items
+    notice = load_notice(data, rel, config, others.get, diags)
+    return notice, diags.items
+
+
+def load_notices(root: Path, rels: list[str], config: SiteConfig, others: dict[str, int],
+                 jobs: int | None = None) -> list[tuple[Notice | None, list[Diagnostic]]]:
+    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    if jobs <= 1 or len(rels) < PARALLEL_THRESHOLD:
+        return [_load_one(str(root), rel, config, others) for rel in rels]
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    chunk = max(50, len(rels) // (jobs * 8))
+    batches = [rels[i:i + chunk] for i in range(0, len(rels), chunk)]
+    results: list = []
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                             initargs=(str(root), config, others)) as pool:
+        for batch in pool.map(_load_many, batches):
+            results.extend(batch)
+    return results
+
+
+# --- the model ----------------------------------------------------------------------------------
+
+SEVERITY = {"红色": 4, "橙色": 3, "黄色": 2, "蓝色": 1, "日常": 0}
+
+
+def load_site(root: Path, *, include_drafts: bool = False, now: datetime | None = None,
+              base_url: str | None = None, jobs: int | None = None) -> Site:
+    """Read and validate everything.  Raises BuildError listing every error."""
+    diags = Diagnostics()
+    config = load_config(root, diags)
+    if config is None:
+        raise BuildError(diags.sorted())
+    if base_url:
+        config = config.with_base_url(base_url)
+    now = (now or build_now()).astimezone(config.tz)
+
+    rels, others = discover(root, diags)
+    notices: list[Notice] = []
+    for notice, items in load_notices(root, rels, config, others, jobs):
+        diags.extend(items)
+        if notice is not None:
+            notices.append(notice)
+    if diags.has_errors():
+        raise BuildError(diags.sorted())
+    return assemble(root, config, notices, now, include_drafts, diags)
+
+
+def assemble(root: Path, config: SiteConfig, notices: list[Notice], now: datetime,
+             include_drafts: bool, diags: Diagnostics) -> Site:
+    """Pure model building: statuses, URLs, collisions, lists and neighbours."""
+    notices = sorted(notices, key=lambda n: n.sort_key, reverse=True)
+    entries: list[Entry] = []
+    drafts = 0
+    scheduled: list[Notice] = []
+    expired_count = 0
+    for notice in notices:
+        status = "published"
+        if notice.draft:
+            status = "draft"
+            drafts += 1
+        elif notice.publish_at and notice.publish_at > now:
+            status = "scheduled"
+            scheduled.append(notice)
+        if status != "published" and not include_drafts:
+            continue
+        expired = bool(notice.expires and notice.expires <= now)
+        if expired and status == "published":
+            expired_count += 1
+        path = f"{notice.date:%Y}/{notice.date:%m}/{notice.slug}.html"
+        entries.append(Entry(notice, path, status, expired, current=not expired))
+
+    # Two notices writing the same page is a hard error naming every file involved.
+    owners: dict[str, list[str]] = defaultdict(list)
+    for entry in entries:
+        owners[entry.path].append(entry.notice.source)
+    for path, sources in sorted(owners.items()):
+        if len(sources) > 1:
+            for source in sorted(sources):
+                others_ = "、".join(s for s in sorted(sources) if s != source)
+                notice = next(e.notice for e in entries if e.notice.source == source)
+                diags.error(source, notice.key_lines.get("slug", 1), "slug-duplicate",
+                            f"与 {others_} 会生成同一个页面 output/{path}；请给其中一篇设置不同的 slug（例如 slug: tingshui-2）")
+    if diags.has_errors():
+        raise BuildError(diags.sorted())
+
+    by_category: dict[str, list[Entry]] = {c.name: [] for c in config.categories}
+    by_tag_name: dict[str, list[Entry]] = defaultdict(list)
+    by_month: dict[tuple[int, int], list[Entry]] = defaultdict(list)
+    for entry in entries:
+        by_category[entry.notice.category].append(entry)
+        for tag in entry.notice.tags:
+            by_tag_name[tag].append(entry)
+        by_month[(entry.date.year, entry.date.month)].append(entry)
+
+    for column in by_category.values():  # newest first
+        for index, entry in enumerate(column):
+            entry.next = column[index - 1] if index > 0 else None
+            entry.prev = column[index + 1] if index + 1 < len(column) else None
+        _relate(column, config.related)
+
+    tags: list[TagInfo] = []
+    used: dict[str, str] = {}
+    for name in sorted(by_tag_name, key=lambda t: (-len(by_tag_name[t]), t)):
+        base = slugs.slugify(name) or "tag"
+        slug, n = base, 2
+        while slug in used:
+            slug, n = f"{base}-{n}", n + 1
+        used[slug] = name
+        tags.append(TagInfo(name, slug))
+
+    window = timedelta(hours=config.emergency_hours)
+    emergencies = [
+        e for e in entries
+        if e.notice.is_emergency and e.current and e.status == "published"
+        and e.date <= now and (e.notice.expires is not None or now - e.date <= window)
+    ]
+    emergencies.sort(key=lambda e: (-SEVERITY[e.notice.level], -e.date.timestamp()))
+
+    assets: set[str] = set()
+    for entry in entries:
+        n = entry.notice
+        assets.update(n.assets)
+        assets.update(a.source for a in n.attachments)
+        if n.image:
+            assets.add(n.image)
+
+    return Site(
+        root=root, config=config, now=now, entries=entries, by_category=by_category, tags=tags,
+        by_tag=dict(by_tag_name), by_month=dict(by_month), emergencies=emergencies, drafts=drafts,
+        scheduled=sorted(scheduled, key=lambda n: n.publish_at), expired=expired_count,
+        assets=sorted(assets), diagnostics=diags.sorted(), include_drafts=include_drafts,
+    )
+
+
+def _relate(column: list[Entry], count: int) -> None:
+    """Related notices: neighbours in the same column, preferring shared tags, then closeness in time."""
+    if count <= 0:
+        return
+    span = max(10, count * 4)
+    for index, entry in enumerate(column):
+        tags = set(entry.notice.tags)
+        lo, hi = max(0, index - span), min(len(column), index + span + 1)
+        candidates = [c for c in column[lo:hi] if c is not entry]
+        candidates.sort(key=lambda c: (-len(tags.intersection(c.notice.tags)),
+                                       abs((c.date - entry.date).total_seconds()), c.notice.source))
+        entry.related = candidates[:count]
+

@@ -1,0 +1,66 @@
+"""sitemap.xml (every HTML page with its lastmod) and robots.txt."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from xml.sax.saxutils import escape
+
+from . import urls
+from .feeds import EPOCH
+from .site import Site
+
+
+def page_dates(site: Site) -> dict[str, datetime]:
+    """Last modification of every listed HTML page, derived from the notices it shows."""
+    dates: dict[str, datetime] = {}
+    config = site.config
+
+    def newest(entries) -> datetime | None:
+        return max((e.notice.updated or e.date for e in entries), default=None)
+
+    def put(path: str, when: datetime | None) -> None:
+        dates[path] = when or EPOCH
+
+    every = site.entries
+    overall = newest(every)
+    put(urls.HOME, overall)
+    for entry in every:
+        put(entry.path, entry.notice.updated or entry.date)
+    size = config.page_size
+    for category in config.categories:
+        entries = site.by_category[category.name]
+        chunks = [entries[i:i + size] for i in range(0, len(entries), size)] or [[]]
+        for number, chunk in enumerate(chunks, 1):
+            put(urls.column_page(category.slug, number), newest(chunk) or overall)
+    put(urls.TAGS_INDEX, overall)
+    for tag in site.tags:
+        entries = site.by_tag[tag.name]
+        for number, start in enumerate(range(0, len(entries), size), 1):
+            put(urls.tag_page(tag.slug, number), newest(entries[start:start + size]))
+    put(urls.ARCHIVES_INDEX, overall)
+    years: dict[int, list] = {}
+    for (year, month), entries in site.by_month.items():
+        put(urls.month_page(year, month), newest(entries))
+        years.setdefault(year, []).extend(entries)
+    for year, entries in years.items():
+        put(urls.year_page(year), newest(entries))
+    put(urls.SITEMAP_PAGE, overall)
+    put(urls.CONTACT_PAGE, overall)
+    put(urls.SEARCH_PAGE, overall)
+    return dates
+
+
+def sitemap_xml(site: Site, extra: dict[str, datetime] | None = None) -> bytes:
+    dates = page_dates(site)
+    dates.update(extra or {})
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for path in sorted(dates):
+        loc = escape(urls.absolute(site.config.base_url, path))
+        lines.append(f"  <url><loc>{loc}</loc><lastmod>{dates[path].isoformat(timespec='seconds')}</lastmod></url>")
+    lines.append("</urlset>")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def robots_txt(site: Site) -> bytes:
+    return (f"User-agent: *\nAllow: /\n\nSitemap: {urls.absolute(site.config.base_url, 'sitemap.xml')}\n").encode()

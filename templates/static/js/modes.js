@@ -1,0 +1,8 @@
+/* Applied in <head> before first paint: the reader's saved 长者模式 / 高对比度 choice. */
+(function () {
+  try {
+    var root = document.documentElement;
+    if (localStorage.getItem("np-elder") === "1") root.classList.add("elder");
+    if (localStorage.getItem("np-contrast") === "1") root.classList.add("contrast");
+  } catch (e) { /* storage may be disabled */ }
+})();
