@@ -18,6 +18,8 @@ from markdown.treeprocessors import Treeprocessor
 
 CJK = r"\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3200-\u33ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
 _CJK_BREAK = re.compile(rf"(?<=[{CJK}])[ \t]*\n[ \t]*|[ \t]*\n[ \t]*(?=[{CJK}])")
+_STASH = re.compile(r"\x02wzxhzdk:\d+\x03")  # Python-Markdown's raw-HTML placeholders
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _HAN_OR_WORD = re.compile(rf"[{CJK}]|[^\s{CJK}]+")
 
 ALLOWED_TAGS = {
@@ -48,16 +50,17 @@ class _NoticeTree(Treeprocessor):
                 el.text = _CJK_BREAK.sub("", el.text)
             if el.tail and "\n" in el.tail:
                 el.tail = _CJK_BREAK.sub("", el.tail)
-        for el in list(root.iter()):
-            if el.tag in ("h1", "h2", "h3", "h4", "h5"):
-                # the notice title is the page's only <h1>
-                el.tag = "h" + str(int(el.tag[1]) + 1)
+        if any(True for _ in root.iter("h1")):
+            # the notice title is the page's only <h1>: demote the body's headings one level
+            for el in list(root.iter()):
+                if el.tag in ("h1", "h2", "h3", "h4", "h5"):
+                    el.tag = "h" + str(int(el.tag[1]) + 1)
         for parent in list(root.iter()):
             for index, child in enumerate(list(parent)):
                 if child.tag == "p" and _only_image(child):
                     parent[index] = _figure(child)
         for el in root.iter("p"):
-            text = "".join(el.itertext()).strip()
+            text = _STASH.sub("", "".join(el.itertext())).strip()
             if text:
                 self.md.first_paragraph = text  # type: ignore[attr-defined]
                 break
@@ -129,9 +132,14 @@ def sanitize(html: str) -> str:
     )
 
 
+def plain(text: str) -> str:
+    """Text safe for attributes, feeds and XML: no control characters, single spaces."""
+    return re.sub(r"\s+", " ", _CONTROL.sub("", text)).strip()
+
+
 def summarize(text: str, limit: int) -> str:
     """Cut plain text after ``limit`` words, each Han character counting as one."""
-    text = re.sub(r"\s+", " ", text).strip()
+    text = plain(text)
     count = 0
     for match in _HAN_OR_WORD.finditer(text):
         count += 1

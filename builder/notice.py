@@ -106,7 +106,7 @@ def _text(value) -> str:
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
-    return str(value).strip()
+    return markup.plain(str(value))
 
 
 def _bool(value, rel: str, line: int, key: str, diags: Diagnostics) -> bool:

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Install what Notice Pipeline needs on a fresh Debian/Ubuntu machine.
+#   bash tools/setup.sh          runtime only (build the site)
+#   bash tools/setup.sh --dev    plus the test suite: Chromium, CJK fonts, espeak-ng, sox, Java, pytest...
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+if [ "${1:-}" = "--dev" ]; then
+  pkgs="chromium fonts-wqy-zenhei espeak-ng sox default-jre-headless"
+  missing=""
+  for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+  if [ -n "$missing" ]; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends $missing
+  fi
+  "$PY" -m pip install -q -r requirements-dev.txt
+  if [ -f package.json ]; then npm ci --no-audit --no-fund --silent; fi
+else
+  "$PY" -m pip install -q -r requirements.txt
+fi
