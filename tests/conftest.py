@@ -20,6 +20,7 @@ FIXTURE_NOW = datetime(2022, 7, 1, 4, 0, tzinfo=timezone.utc)
 FIXTURE_EPOCH = str(int(FIXTURE_NOW.timestamp()))
 
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
 
 
 def run_build(*args: str, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
