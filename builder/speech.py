@@ -246,6 +246,9 @@ def _protect_keep(text: str, ctx: _Context, keep: Iterable[str]) -> str:
 # ---------------------------------------------------------------------------
 
 _RE_FW_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])[：．](?=[0-9])")
+_RE_ROMAN_ASCII = re.compile(
+    r"(?<![A-Za-z])(XII|XI|IX|X|VIII|VII|VI|IV|V|III|II|I)(?=\s*(?:级|类|期|型|度|档|区))"
+)
 _RE_ENCLOSED = re.compile("[" + "".join(sorted(_ENCLOSED)) + "]")
 
 
@@ -253,7 +256,10 @@ def pass_fullwidth(text: str, ctx: _Context) -> str:
     """Full-width digits/letters/symbols → ASCII; circled & Roman numerals → Chinese."""
     text = text.translate(_FULLWIDTH_TABLE)
     text = _RE_FW_BETWEEN_DIGITS.sub(lambda m: ":" if m.group() == "：" else ".", text)
-    return _RE_ENCLOSED.sub(lambda m: _int_to_cn(_ENCLOSED[m.group()]), text)
+    text = _RE_ENCLOSED.sub(lambda m: _int_to_cn(_ENCLOSED[m.group()]), text)
+    if "I" in text or "V" in text or "X" in text:
+        text = _RE_ROMAN_ASCII.sub(lambda m: _int_to_cn(_ROMAN[m.group(1)]), text)
+    return text
 
 
 _RE_BYLINE = re.compile(
@@ -332,17 +338,15 @@ def pass_urls_emails(text: str, ctx: _Context) -> str:
 _RE_EVENT = re.compile(r"(?<![0-9.])([0-9]{1,2})\s*[·•・‧]\s*([0-9]{1,2})(?![0-9.])")
 _RE_NO = re.compile(r"(?<![A-Za-z])N[Oo]\s*[.:：]?\s*([0-9]+)|(?<![A-Za-z])no\.\s*([0-9]+)")
 _RE_HASH = re.compile(r"([0-9]+)\s*#")
-_RE_ROMAN_ASCII = re.compile(r"(?<![A-Za-z])(XII|XI|IX|X|VIII|VII|VI|IV|V|III|II|I)(?=\s*(?:级|类|期|型|度|档|区))")
 _RE_MONEY = re.compile(r"([¥￥$€])\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(万|亿)?\s*(元)?")
 _CURRENCY = {"¥": "元", "￥": "元", "$": "美元", "€": "欧元"}
 
 
 def pass_markers(text: str, ctx: _Context) -> str:
-    """Event names (7·20), No.3, 3#楼, ASCII Roman numerals before 级, currency signs."""
+    """Event names (7·20), No.3, 3#楼, currency signs (¥200 → 200元)."""
     text = _RE_EVENT.sub(lambda m: _digits(m.group(1), yao=False) + _digits(m.group(2), yao=False), text)
     text = _RE_NO.sub(lambda m: _int_to_cn(int(m.group(1) or m.group(2))) + "号", text)
     text = _RE_HASH.sub(r"\1号", text)
-    text = _RE_ROMAN_ASCII.sub(lambda m: _int_to_cn(_ROMAN[m.group(1)]), text)
     return _RE_MONEY.sub(
         lambda m: m.group(2) + (m.group(3) or "") + _CURRENCY[m.group(1)], text
     )
@@ -365,7 +369,7 @@ _RE_CODE_CONTEXT = re.compile(
     r"((?:[：:\s]|是|为)*)"
     rf"([0-9][0-9\- ]*[0-9])(?![0-9.])(?!\s*(?:{_QUANTITY_ALT}))"
 )
-_RE_LONG_RUN = re.compile(rf"(?<![0-9.,¥￥$])[0-9]{{7,}}(?![0-9.,])(?!\s*(?:{_QUANTITY_ALT}))")
+_RE_LONG_RUN = re.compile(rf"(?<![0-9.,¥￥$])(?![0-9]+0000(?![0-9]))[0-9]{{7,}}(?![0-9.,])(?!\s*(?:{_QUANTITY_ALT}))")
 _RE_HOTLINE = re.compile(rf"(?<![0-9.,第])(?:{_HOTLINES})(?![0-9.,])(?!\s*(?:{_QUANTITY_ALT}))")
 _RE_PLATE = re.compile(
     rf"([{_PLATE_PROVINCES}])\s*([A-Z])\s*[·•]?\s*([A-Z0-9]{{5,6}})(?![A-Za-z0-9])"
@@ -425,8 +429,15 @@ def _year(y: str) -> str:
     return _digits(y, yao=False) + "年"
 
 
+_RE_ISO_DATE_RANGE = re.compile(
+    r"(?<=[0-9])\s*(?:—{1,2}|–|~|～|〜|至|-)\s*"
+    r"(?=(?:19|20)[0-9]{2}\s*[-/.]\s*[0-9]{1,2}\s*[-/.]\s*[0-9]{1,2}(?![0-9]))"
+)
+
+
 def pass_iso_dates(text: str, ctx: _Context) -> str:
     """2022-05-04, 2022/5/4, 2022.05.04 → 二零二二年五月四日."""
+    text = _RE_ISO_DATE_RANGE.sub("到", text)
     text = _RE_ISO_DATE.sub(
         lambda m: _year(m.group(1))
         + _int_to_cn(int(m.group(3))) + "月"
@@ -485,6 +496,9 @@ def pass_years(text: str, ctx: _Context) -> str:
 _RE_TIME = re.compile(r"(?<![0-9.])([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?(?![0-9])")
 
 
+_RE_RATIO = re.compile(r"(?<=[0-9])\s*:\s*(?=[0-9])")  # 1:1000 (not a clock time) → 一比一千
+
+
 def _time_to_cn(m: re.Match[str]) -> str:
     h, mi, s = int(m.group(1)), int(m.group(2)), m.group(3)
     if h > 24 or mi > 59 or (s is not None and int(s) > 59):
@@ -502,7 +516,8 @@ def pass_times(text: str, ctx: _Context) -> str:
     """14:30 → 十四点三十分, 8:05 → 八点零五分, 9:00 → 九点, 2:30 → 两点三十分."""
     if ":" not in text:
         return text
-    return _RE_TIME.sub(_time_to_cn, text)
+    text = _RE_TIME.sub(_time_to_cn, text)
+    return _RE_RATIO.sub("比", text)
 
 
 _RE_MONTH = re.compile(r"(?<![0-9.])(0?[1-9]|1[0-2])(?=\s*月)")
@@ -532,8 +547,8 @@ def pass_percent(text: str, ctx: _Context) -> str:
 
 
 _RE_RATE = re.compile(
-    rf"([0-9]+(?:\.[0-9]+)?\s*(?:万|亿)?)\s*(元|块|次|人次|吨|公斤|千克|斤|立方米|方|度|千瓦时)\s*/\s*({_PER_ALT})"
-    r"(?![A-Za-z])"
+    rf"([0-9]+(?:\.[0-9]+)?\s*(?:万|亿)?)\s*(元|块|次|人次|吨|公斤|千克|斤|立方米|方|度|千瓦时)"
+    rf"((?:\s*/\s*(?:{_PER_ALT})(?![A-Za-z]))+)"
 )
 _RE_PHYSICAL_RATE = re.compile(
     r"(米|公里|千米|毫米|厘米|立方米|毫克|微克|克|公斤|升|吨)/(小时|秒|分钟|天|日|立方米|升)"
@@ -543,10 +558,15 @@ _RE_UNIT = re.compile(rf"([0-9](?:\s*万|\s*亿)?)\s*({_UNIT_ALT})(?![A-Za-z0-9�
 _RE_LONE_UNIT = re.compile(r"℃|°C|℉")
 
 
+def _rate_to_cn(m: re.Match[str]) -> str:
+    pers = [p.strip() for p in m.group(3).split("/") if p.strip()]
+    return "".join("每" + _PER_WORDS[p] for p in pers) + m.group(1) + m.group(2)
+
+
 def pass_units(text: str, ctx: _Context) -> str:
     """3.5元/公斤 → 每公斤3.5元, 60km/h → 60公里每小时, 5kg → 5公斤, ℃ → 摄氏度."""
     if "/" in text:
-        text = _RE_RATE.sub(lambda m: "每" + _PER_WORDS[m.group(3)] + m.group(1) + m.group(2), text)
+        text = _RE_RATE.sub(_rate_to_cn, text)
     text = _RE_UNIT.sub(lambda m: m.group(1) + _UNIT_MAP[m.group(2)], text)
     if "/" in text:
         text = _RE_PHYSICAL_RATE.sub(r"\1每\2", text)
