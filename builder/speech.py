@@ -337,7 +337,7 @@ def pass_urls_emails(text: str, ctx: _Context) -> str:
 
 _RE_EVENT = re.compile(r"(?<![0-9.])([0-9]{1,2})\s*[·•・‧]\s*([0-9]{1,2})(?![0-9.])")
 _RE_NO = re.compile(r"(?<![A-Za-z])N[Oo]\s*[.:：]?\s*([0-9]+)|(?<![A-Za-z])no\.\s*([0-9]+)")
-_RE_HASH = re.compile(r"([0-9]+)\s*#")
+_RE_HASH = re.compile(r"(?<![0-9])([0-9]+)\s*#")
 _RE_MONEY = re.compile(r"([¥￥$€])\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(万|亿)?\s*(元)?")
 _CURRENCY = {"¥": "元", "￥": "元", "$": "美元", "€": "欧元"}
 
@@ -530,7 +530,7 @@ def pass_months_days(text: str, ctx: _Context) -> str:
     return _RE_DAY.sub(lambda m: _int_to_cn(int(m.group(1))), text)
 
 
-_RE_PERCENT = re.compile(r"(?:([0-9]+(?:\.[0-9]+)?)\s*到\s*)?([0-9]+(?:\.[0-9]+)?)\s*([%‰])")
+_RE_PERCENT = re.compile(r"(?<![0-9])(?:([0-9]+(?:\.[0-9]+)?)\s*到\s*)?([0-9]+(?:\.[0-9]+)?)\s*([%‰])")
 _PERCENT_WORD = {"%": "百分之", "‰": "千分之"}
 
 
@@ -547,7 +547,7 @@ def pass_percent(text: str, ctx: _Context) -> str:
 
 
 _RE_RATE = re.compile(
-    rf"([0-9]+(?:\.[0-9]+)?\s*(?:万|亿)?)\s*(元|块|次|人次|吨|公斤|千克|斤|立方米|方|度|千瓦时)"
+    rf"(?<![0-9])([0-9]+(?:\.[0-9]+)?\s*(?:万|亿)?)\s*(元|块|次|人次|吨|公斤|千克|斤|立方米|方|度|千瓦时)"
     rf"((?:\s*/\s*(?:{_PER_ALT})(?![A-Za-z]))+)"
 )
 _RE_PHYSICAL_RATE = re.compile(

@@ -107,6 +107,14 @@ def test_long_input_is_fast() -> None:
     assert not ARABIC_DIGIT.search(spoken)
 
 
+@pytest.mark.parametrize("text", ["1" * 20000, "1" * 20000 + "%", "1" * 20000 + "元/人", "1" * 20000 + "#"])
+def test_long_digit_runs_are_linear(text: str) -> None:
+    start = time.perf_counter()
+    spoken = to_spoken(text)
+    assert time.perf_counter() - start < 1.0
+    assert not ARABIC_DIGIT.search(spoken)
+
+
 # --- modes and notes ---------------------------------------------------------------
 
 
