@@ -216,6 +216,7 @@ class _Context:
     """State of one ``normalize`` call (never shared between calls)."""
 
     mode: str
+    had_digits: bool = False  # the input contained Arabic digits
     notes: list[SpeechNote] = field(default_factory=list)
     protected: list[str] = field(default_factory=list)
 
@@ -630,7 +631,8 @@ def pass_symbols(text: str, ctx: _Context) -> str:
     """+ → 加; dashes between numbers → 到; brackets and quotes dropped (words kept)."""
     text = _RE_COMPARE.sub(lambda m: "小于" if m.group()[0] == "<" else "大于", text)
     text = _RE_SIMPLE_SYMBOL.sub(lambda m: _SYMBOL_WORDS[m.group()], text)
-    text = _RE_CN_RANGE.sub("到", text)
+    if ctx.had_digits:  # a dash left between numbers we converted
+        text = _RE_CN_RANGE.sub("到", text)
     text = _RE_BRACKETS_QUOTES.sub("", text)
     if "/" in text:
         text = _RE_SLASH.sub("或", text)
@@ -638,6 +640,7 @@ def pass_symbols(text: str, ctx: _Context) -> str:
 
 
 _RE_DIGIT = re.compile(r"[0-9]")
+_RE_ANY_DIGIT = re.compile(r"[0-9０-９]")
 
 # (name, pass, needs a digit to do anything)
 PIPELINE: tuple[tuple[str, Callable[[str, _Context], str], bool], ...] = (
@@ -677,6 +680,7 @@ def normalize(
         raise ValueError(f"unknown mode {mode!r}; expected one of {_MODES}")
     ctx = _Context(mode=mode)
     text = _protect_keep(text, ctx, keep)
+    ctx.had_digits = _RE_ANY_DIGIT.search(text) is not None
     for _name, fn, needs_digit in PIPELINE:
         if needs_digit and not _RE_DIGIT.search(text):
             continue
@@ -745,8 +749,11 @@ def main(argv: list[str] | None = None) -> int:
     for line in lines:
         spoken, notes = normalize(line, mode=args.mode, keep=args.keep)
         out.write(spoken + "\n")
-        for note in notes:
-            err.write(f"提示[{note.code}]：{note.message}\n")
+        if notes:
+            out.flush()
+            for note in notes:
+                err.write(f"提示[{note.code}]：{note.message}\n")
+            err.flush()
     out.flush()
     return 0
 

@@ -99,6 +99,11 @@ def test_chinese_without_digits_is_unchanged(text: str) -> None:
     assert to_spoken(text) == text
 
 
+def test_chinese_numerals_and_dashes_unchanged() -> None:
+    text = "十一—十二月，第一——第三阶段，一是……二是……"
+    assert to_spoken(text) == text
+
+
 def test_long_input_is_fast() -> None:
     text = "（记者 张三）2022年5月4日14:30，全县新增病例2例，接种率达95%，咨询电话0375-2345678。" * 200
     start = time.perf_counter()
