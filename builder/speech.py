@@ -371,7 +371,7 @@ _RE_CODE_CONTEXT = re.compile(
     rf"([0-9][0-9\- ]*[0-9])(?![0-9.])(?!\s*(?:{_QUANTITY_ALT}))"
 )
 _RE_LONG_RUN = re.compile(rf"(?<![0-9.,¥￥$])(?![0-9]+0000(?![0-9]))[0-9]{{7,}}(?![0-9.,])(?!\s*(?:{_QUANTITY_ALT}))")
-_RE_HOTLINE = re.compile(rf"(?<![0-9.,第])(?:{_HOTLINES})(?![0-9.,])(?!\s*(?:{_QUANTITY_ALT}))")
+_RE_HOTLINE = re.compile(rf"(?<![0-9.,第A-Za-z])(?:{_HOTLINES})(?![0-9.,])(?!\s*(?:{_QUANTITY_ALT}))")
 _RE_PLATE = re.compile(
     rf"([{_PLATE_PROVINCES}])\s*([A-Z])\s*[·•]?\s*([A-Z0-9]{{5,6}})(?![A-Za-z0-9])"
 )
@@ -379,6 +379,9 @@ _RE_DOC_NUMBER = re.compile(
     r"[〔［\[（(【]\s*((?:19|20)[0-9]{2})\s*[〕］\]）)】]\s*(?:([0-9]+)\s*号)?"
 )
 _RE_ROOM = re.compile(r"(?<![0-9.])([0-9]{3,4})(?=\s*(?:室|房间|会议室|办公室|教室|诊室|接种室|号房|房))")
+_STAKE = r"K[0-9]+\s*\+\s*[0-9]+"
+_RE_STAKE_RANGE = re.compile(rf"(?<=[0-9])\s*(?:-|—{{1,2}}|–|~|～|〜|至)\s*(?=K[0-9]+\s*\+)")
+_RE_STAKE = re.compile(rf"(?<![A-Za-z])K([0-9]+)\s*\+\s*([0-9]+)(?![0-9.])")
 _RE_LETTER_CODE = re.compile(r"(?<![A-Za-z])(?!PM[0-9])([A-Z]{1,4})([0-9]+)(?![0-9.])")
 
 
@@ -396,7 +399,7 @@ def pass_phone_and_codes(text: str, ctx: _Context) -> str:
 
 
 def pass_plates_rooms_docs(text: str, ctx: _Context) -> str:
-    """Licence plates, 文号 (舞政〔2022〕12号), room numbers, letter+digit codes (G107)."""
+    """Licence plates, 文号 (舞政〔2022〕12号), rooms, road stakes, letter+digit codes (G107)."""
     text = _RE_PLATE.sub(
         lambda m: m.group(1) + m.group(2) + _digits(m.group(3))
         if any(c.isdigit() for c in m.group(3)) else m.group(),
@@ -408,6 +411,11 @@ def pass_plates_rooms_docs(text: str, ctx: _Context) -> str:
         text,
     )
     text = _RE_ROOM.sub(lambda m: _digits(m.group(1)), text)
+    if "K" in text and "+" in text:  # road stakes: K15+200 → K十五加二百
+        text = _RE_STAKE_RANGE.sub("到", text)
+        text = _RE_STAKE.sub(
+            lambda m: "K" + _int_to_cn(int(m.group(1))) + "加" + _int_to_cn(int(m.group(2))), text
+        )
     return _RE_LETTER_CODE.sub(lambda m: m.group(1) + _digits(m.group(2)), text)
 
 
