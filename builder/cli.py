@@ -25,6 +25,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--drafts", action="store_true", help="包含草稿和定时发布的公告（页面上标注 草稿 / 定时）")
     parser.add_argument("--strict", action="store_true", help="警告也视为错误 / warnings fail the build")
     parser.add_argument("--jobs", type=int, default=None, metavar="N", help="并行进程数 / worker processes")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="不使用增量缓存，完整重建（仍会更新缓存）/ ignore the incremental cache")
     parser.add_argument("--verbose", "-v", action="store_true", help="显示各阶段耗时 / show stage timings")
 
 
@@ -45,7 +47,8 @@ def make_parser() -> argparse.ArgumentParser:
 def _options(args: argparse.Namespace) -> BuildOptions:
     site = args.site.resolve()
     return BuildOptions(site_dir=site, output_dir=(args.output or site / "output").absolute(),
-                        base_url=args.base_url, include_drafts=args.drafts, strict=args.strict, jobs=args.jobs)
+                        base_url=args.base_url, include_drafts=args.drafts, strict=args.strict, jobs=args.jobs,
+                        use_cache=not args.no_cache)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,6 +14,7 @@ from typing import Iterator
 from feedgen.feed import FeedGenerator
 
 from . import __version__, urls
+from .cache import digest
 from .render import Renderer
 from .site import Entry, Site
 
@@ -81,19 +82,29 @@ def _absolutize(body: str, page: str, base_url: str) -> str:
     return re.sub(r'(src|href)="([^"]*)"', repl, body)
 
 
-def feed_files(site: Site, renderer: Renderer) -> Iterator[tuple[str, bytes]]:
+def feed_files(site: Site, renderer: Renderer, fingerprint: str = "",
+               known: dict[str, str] | None = None) -> Iterator[tuple[str, str, bytes | None]]:
+    """Yield (path, key, bytes) for every feed; bytes is None when ``known`` already has that key.
+
+    A feed's key digests the notices it lists (their digests and URLs), so an
+    incremental build regenerates only the feeds an edit touches.
+    """
     config = site.config
+    known = known or {}
     published = [e for e in site.entries if e.status == "published"]
-    rss, atom = _feed(site, published[: config.feed_size], config.title, urls.HOME,
-                      urls.FEED_RSS, urls.FEED_ATOM, config.feed_content == "full", renderer)
-    yield urls.FEED_RSS, rss
-    yield urls.FEED_ATOM, atom
+    feeds = [(published[: config.feed_size], config.title, urls.HOME, urls.FEED_RSS, urls.FEED_ATOM,
+              config.feed_content == "full")]
     for category in config.categories:
         entries = [e for e in site.by_category[category.name] if e.status == "published"][: config.feed_size]
-        full = (category.feed_content or config.feed_content) == "full"
-        rss_path = urls.column_feed(category.slug, "rss")
-        atom_path = urls.column_feed(category.slug, "atom")
-        rss, atom = _feed(site, entries, f"{category.name}_{config.title}", urls.column_page(category.slug),
-                          rss_path, atom_path, full, renderer)
-        yield rss_path, rss
-        yield atom_path, atom
+        feeds.append((entries, f"{category.name}_{config.title}", urls.column_page(category.slug),
+                      urls.column_feed(category.slug, "rss"), urls.column_feed(category.slug, "atom"),
+                      (category.feed_content or config.feed_content) == "full"))
+    for entries, title, page, rss_path, atom_path, full in feeds:
+        key = digest(fingerprint, rss_path, title, full, [(e.path, e.notice.digest) for e in entries])
+        if known.get(rss_path) == key and known.get(atom_path) == key:
+            yield rss_path, key, None
+            yield atom_path, key, None
+            continue
+        rss, atom = _feed(site, entries, title, page, rss_path, atom_path, full, renderer)
+        yield rss_path, key, rss
+        yield atom_path, key, atom

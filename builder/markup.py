@@ -10,11 +10,7 @@ import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 
-import markdown
 import nh3
-from markdown.extensions import Extension
-from markdown.extensions.toc import slugify_unicode
-from markdown.treeprocessors import Treeprocessor
 
 CJK = r"\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3200-\u33ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
 _CJK_BREAK = re.compile(rf"(?<=[{CJK}])[ \t]*\n[ \t]*|[ \t]*\n[ \t]*(?=[{CJK}])")
@@ -40,32 +36,6 @@ ALLOWED_ATTRIBUTES = {
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 
-class _NoticeTree(Treeprocessor):
-    """Post-inline pass: join CJK soft breaks, shift headings, wrap captioned images."""
-
-    def run(self, root: etree.Element) -> None:
-        self.md.first_paragraph = ""  # type: ignore[attr-defined]
-        for el in root.iter():
-            if el.text and "\n" in el.text and el.tag not in ("pre", "code"):
-                el.text = _CJK_BREAK.sub("", el.text)
-            if el.tail and "\n" in el.tail:
-                el.tail = _CJK_BREAK.sub("", el.tail)
-        if any(True for _ in root.iter("h1")):
-            # the notice title is the page's only <h1>: demote the body's headings one level
-            for el in list(root.iter()):
-                if el.tag in ("h1", "h2", "h3", "h4", "h5"):
-                    el.tag = "h" + str(int(el.tag[1]) + 1)
-        for parent in list(root.iter()):
-            for index, child in enumerate(list(parent)):
-                if child.tag == "p" and _only_image(child):
-                    parent[index] = _figure(child)
-        for el in root.iter("p"):
-            text = _STASH.sub("", "".join(el.itertext())).strip()
-            if text:
-                self.md.first_paragraph = text  # type: ignore[attr-defined]
-                break
-
-
 def _only_image(p: etree.Element) -> bool:
     return (len(p) == 1 and p[0].tag == "img" and not (p.text or "").strip()
             and not (p[0].tail or "").strip())
@@ -83,23 +53,56 @@ def _figure(p: etree.Element) -> etree.Element:
     return figure
 
 
-class _NoticeExtension(Extension):
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - library API
-        md.treeprocessors.register(_NoticeTree(md), "notice", 5)
+def _build_markdown():
+    """Python-Markdown is imported on first use: a build served from the cache never needs it."""
+    import markdown
+    from markdown.extensions import Extension
+    from markdown.extensions.toc import slugify_unicode
+    from markdown.treeprocessors import Treeprocessor
+
+    class _NoticeTree(Treeprocessor):
+        """Post-inline pass: join CJK soft breaks, shift headings, wrap captioned images."""
+
+        def run(self, root: etree.Element) -> None:
+            self.md.first_paragraph = ""  # type: ignore[attr-defined]
+            for el in root.iter():
+                if el.text and "\n" in el.text and el.tag not in ("pre", "code"):
+                    el.text = _CJK_BREAK.sub("", el.text)
+                if el.tail and "\n" in el.tail:
+                    el.tail = _CJK_BREAK.sub("", el.tail)
+            if any(True for _ in root.iter("h1")):
+                # the notice title is the page's only <h1>: demote the body's headings one level
+                for el in list(root.iter()):
+                    if el.tag in ("h1", "h2", "h3", "h4", "h5"):
+                        el.tag = "h" + str(int(el.tag[1]) + 1)
+            for parent in list(root.iter()):
+                for index, child in enumerate(list(parent)):
+                    if child.tag == "p" and _only_image(child):
+                        parent[index] = _figure(child)
+            for el in root.iter("p"):
+                text = _STASH.sub("", "".join(el.itertext())).strip()
+                if text:
+                    self.md.first_paragraph = text  # type: ignore[attr-defined]
+                    break
+
+    class _NoticeExtension(Extension):
+        def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - library API
+            md.treeprocessors.register(_NoticeTree(md), "notice", 5)
+
+    return markdown.Markdown(
+        extensions=["tables", "fenced_code", "sane_lists", "footnotes", "attr_list", "toc", _NoticeExtension()],
+        extension_configs={"toc": {"slugify": slugify_unicode, "toc_depth": "2-4"}},
+        output_format="html",
+    )
 
 
-_md: markdown.Markdown | None = None
+_md = None
 
 
-def _instance() -> markdown.Markdown:
+def _instance():
     global _md
     if _md is None:
-        _md = markdown.Markdown(
-            extensions=["tables", "fenced_code", "sane_lists", "footnotes", "attr_list",
-                        "toc", _NoticeExtension()],
-            extension_configs={"toc": {"slugify": slugify_unicode, "toc_depth": "2-4"}},
-            output_format="html",
-        )
+        _md = _build_markdown()
     return _md
 
 

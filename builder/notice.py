@@ -6,6 +6,7 @@ can run in worker processes and be cached by content hash.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import posixpath
 import re
@@ -91,6 +92,7 @@ class Notice:
     key_lines: dict = field(default_factory=dict, compare=False)
     body_line: int = 1
     stage_fields: dict = field(default_factory=dict, compare=False)  # broadcast, reviews, ...
+    digest: str = ""  # hash of the file's bytes: identifies this version of the notice
 
     @property
     def is_emergency(self) -> bool:
@@ -327,6 +329,7 @@ def load_notice(data: bytes, rel: str, config: SiteConfig, exists, diags: Diagno
         image=image, image_alt=_text(fields.get("image_alt")), image_caption=_text(fields.get("image_caption")),
         attachments=tuple(attachments), doc=doc, assets=tuple(assets), links=tuple(links),
         key_lines=lines, body_line=raw.body_line, stage_fields=stage_fields,
+        digest=hashlib.blake2b(data, digest_size=16).hexdigest(),
     )
 
 

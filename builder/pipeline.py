@@ -1,20 +1,34 @@
-"""The build: plain ordered stages over an explicit Site (load -> render -> publish)."""
+"""The build: plain ordered stages over an explicit Site (load -> plan -> render -> publish).
+
+Incremental by construction: every page is planned with a key that digests
+what it shows; pages whose key is unchanged since the last build of the same
+output folder are neither rendered nor rewritten, the rest are rendered (over
+both cores when there are many) into a staging folder that starts as a
+hard-linked copy of the unchanged part of ``output/`` and is swapped in
+atomically at the end.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from . import urls
-from .diagnostics import BuildError, Diagnostic
-from .feeds import feed_files
+from . import __version__, urls
+from .cache import BuildCache, Manifest, digest, output_id
+from .config import CONFIG_FILE, load_config
+from .diagnostics import BuildError, Diagnostic, Diagnostics
 from .publish import OutputLock, Staging
-from .render import Renderer, static_files
 from .report import Reporter
-from .site import Site, load_site
-from .sitemap import robots_txt, sitemap_xml
+from .site import Site, build_now, discover, load_site
+
+# Rendering modules (Jinja2, feedgen, lxml) are imported only when something has to be
+# rendered, so that a build with nothing to do starts and ends in a fraction of a second.
+
+PARALLEL_RENDER = 600  # pages; below this a worker pool costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -26,91 +40,242 @@ class BuildOptions:
     strict: bool = False
     jobs: int | None = None
     now: datetime | None = None
+    use_cache: bool = True
+
+
+@dataclass(frozen=True)
+class Summary:
+    published: int
+    drafts: int
+    scheduled: int
+    next_scheduled: datetime | None
+    expired: int
 
 
 @dataclass
 class BuildResult:
-    site: Site
-    pages: int = 0  # HTML pages
-    files: int = 0  # every file written
+    summary: Summary
+    pages: int = 0  # HTML pages in the site
+    rendered: int = 0  # HTML pages rendered in this build (the rest were unchanged)
+    files: int = 0  # files written in this build
     bytes: int = 0
     seconds: float = 0.0
+    parsed: int = 0  # notices parsed in this build
     warnings: list[Diagnostic] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    unchanged: bool = False  # nothing to do: output/ left as it was
+    site: Site | None = None
 
 
-def load(options: BuildOptions, reporter: Reporter) -> Site:
+def summarize(site: Site) -> Summary:
+    return Summary(len(site.published), site.drafts, len(site.scheduled),
+                   site.scheduled[0].publish_at if site.scheduled else None, site.expired)
+
+
+def render_fingerprint(site_dir: Path, base_url: str, include_drafts: bool) -> str:
+    """Everything outside content/ that can change a page: site.yaml, templates, the builder."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr((__version__, base_url, include_drafts)).encode())
+    try:
+        h.update((site_dir / CONFIG_FILE).read_bytes())
+    except OSError:
+        pass
+    h.update(Path(__file__).parent.joinpath("__init__.py").read_bytes())
+    from .render import BUILTIN_TEMPLATES
+
+    own = (site_dir / "templates").resolve()
+    for base in ([own] if own.is_dir() and own != BUILTIN_TEMPLATES else []) + [BUILTIN_TEMPLATES]:
+        for file in sorted(base.rglob("*")):
+            if file.is_file():
+                h.update(str(file.relative_to(base)).encode())
+                h.update(file.read_bytes())
+    return h.hexdigest()
+
+
+def load(options: BuildOptions, reporter: Reporter, cache: BuildCache | None = None) -> Site:
     """Phase one: read and validate everything; raise BuildError with every problem."""
     reporter.stage("读取与校验")
     site = load_site(options.site_dir, include_drafts=options.include_drafts, now=options.now,
-                     base_url=options.base_url, jobs=options.jobs)
-    if options.strict and site.diagnostics:
-        from dataclasses import replace
-
-        raise BuildError([replace(d, level="error") for d in site.diagnostics])
+                     base_url=options.base_url, jobs=options.jobs, cache=cache)
+    _strict(options, site.diagnostics)
     return site
 
 
+def _strict(options: BuildOptions, warnings: list[Diagnostic]) -> None:
+    if options.strict and warnings:
+        raise BuildError([replace(d, level="error") for d in warnings])
+
+
 def check(options: BuildOptions, reporter: Reporter) -> Site:
-    return load(options, reporter)
+    cache = BuildCache(options.site_dir, options.output_dir, enabled=options.use_cache)
+    return load(options, reporter, cache)
 
 
 def build(options: BuildOptions, reporter: Reporter) -> BuildResult:
-    """Phase two after phase one: render everything into staging, then swap it in."""
     started = time.perf_counter()
-    site = load(options, reporter)
-    result = BuildResult(site, warnings=site.diagnostics)
+    cache = BuildCache(options.site_dir, options.output_dir, enabled=options.use_cache)
     with OutputLock(options.output_dir, on_wait=reporter.waiting_for_lock):
-        staging = Staging(options.output_dir)
-        staging.begin()
-        try:
-            write_site(site, staging, result, reporter)
-            reporter.stage("发布")
-            staging.commit()
-        except BaseException:
-            staging.abort()
-            raise
-    if staging.note:
-        result.notes.append(staging.note)
-    result.files, result.bytes = staging.files, staging.bytes
+        result = _build_locked(options, reporter, cache)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def write_site(site: Site, staging: Staging, result: BuildResult, reporter: Reporter) -> None:
+def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) -> BuildResult:
+    output = options.output_dir
+    Staging(output).recover()  # a build killed mid-swap leaves the old output to restore
+    manifest = cache.load_manifest()
+    current_id = output_id(output)
+    if manifest is not None and manifest.output_id != current_id:
+        manifest = None  # output/ was replaced or edited by something else: start over
+
+    # Fast path: no input changed since the manifest was written, and no moment has passed
+    # at which time alone changes the site.
+    reporter.stage("检查变化")
+    diags = Diagnostics()
+    config = load_config(options.site_dir, diags)
+    if config is None:
+        raise BuildError(diags.sorted())
+    if options.base_url:
+        config = config.with_base_url(options.base_url)
+    inputs = discover(options.site_dir, diags)
+    fingerprint = render_fingerprint(options.site_dir, config.base_url, options.include_drafts)
+    now = options.now or build_now()
+    if (manifest is not None and not diags.items and manifest.render_fp == fingerprint
+            and manifest.inputs == inputs[2] and manifest.include_drafts == options.include_drafts
+            and (manifest.now_boundary is None or now < manifest.now_boundary)):
+        _strict(options, manifest.warnings)
+        return BuildResult(manifest.summary, pages=len(manifest.pages), warnings=manifest.warnings, unchanged=True)
+
+    site = load_site(options.site_dir, include_drafts=options.include_drafts, now=now, jobs=options.jobs,
+                     cache=cache, config=config, inputs=inputs)
+    _strict(options, site.diagnostics)
+
+    reporter.stage("规划页面")
+    from .feeds import feed_files
+    from .render import Renderer, static_files
+    from .sitemap import robots_txt, sitemap_xml
+
     renderer = Renderer(site)
-    reporter.stage("生成页面")
-    total = len(site.entries)
-    html_paths: list[str] = []
-    for index, (path, data) in enumerate(renderer.html_pages()):
-        staging.write(path, data)
-        html_paths.append(path)
-        if index % 200 == 0:
-            reporter.progress(min(index, total), total)
-    reporter.progress(total, total)
-    result.pages = len(html_paths)
-    reporter.stage("生成订阅源与站点地图")
-    for path, data in feed_files(site, renderer):
-        staging.write(path, data)
-    staging.write("sitemap.xml", sitemap_xml(site))
-    staging.write("robots.txt", robots_txt(site))
-    reporter.stage("复制静态文件与附件")
+    jobs = renderer.plan(fingerprint)
+    old_pages = manifest.pages if manifest else {}
+    old_files = manifest.files if manifest else {}
+    todo = [job for job in jobs if old_pages.get(job.path) != job.key]
+    pages = {job.path: job.key for job in jobs}
+
+    reporter.stage("生成订阅源、站点地图与静态文件")
+    files: dict[str, str] = {}
+    payloads: dict[str, bytes | Path] = {}
+
+    def add(path: str, data: bytes | Path, key: str | None = None) -> None:
+        files[path] = key or digest(data if isinstance(data, bytes) else data.read_bytes())
+        if old_files.get(path) != files[path]:
+            payloads[path] = data
+
+    for path, key, data in feed_files(site, renderer, fingerprint, old_files):
+        files[path] = key
+        if data is not None:
+            payloads[path] = data
+    add("sitemap.xml", sitemap_xml(site))
+    add("robots.txt", robots_txt(site))
     for path, source in static_files(site.root):
-        staging.copy(path, source)
+        add(path, source)
     for source in site.assets:
-        staging.copy(urls.asset_path(source), site.root / source)
+        add(urls.asset_path(source), site.root / source, digest(site.inputs.get(source)))
+
+    removed = [p for p in old_pages if p not in pages] + [p for p in old_files if p not in files]
+    result = BuildResult(summarize(site), pages=len(jobs), rendered=len(todo), parsed=site.parsed,
+                         warnings=site.diagnostics, site=site)
+    new_manifest = Manifest(render_fp=fingerprint, inputs=site.inputs, now_boundary=site.next_change(),
+                            include_drafts=options.include_drafts, pages=pages, files=files,
+                            summary=result.summary, warnings=site.diagnostics)
+    if manifest is not None and not todo and not payloads and not removed:
+        result.unchanged = True
+        new_manifest.output_id = current_id
+        cache.save_manifest(new_manifest)
+        return result
+
+    staging = Staging(output)
+    keep = None
+    if manifest is not None:
+        changed = {job.path for job in todo} | set(payloads) | set(removed)
+        keep = [p for p in list(old_pages) + list(old_files) if p not in changed]
+    staging.begin(keep=keep)
+    try:
+        reporter.stage(f"生成页面（{len(todo)} / {len(jobs)}）")
+        _render_pages(renderer, todo, staging, reporter, options.jobs)
+        reporter.stage("写入其他文件")
+        for path, data in sorted(payloads.items()):
+            if isinstance(data, Path):
+                staging.copy(path, data)
+            else:
+                staging.write(path, data)
+        reporter.stage("发布")
+        cache.forget_manifest()  # until the swap succeeds, no manifest describes output/
+        staging.commit()
+    except BaseException:
+        staging.abort()
+        raise
+    new_manifest.output_id = output_id(output)
+    cache.save_manifest(new_manifest)
+    if staging.note:
+        result.notes.append(staging.note)
+    result.files, result.bytes = staging.files, staging.bytes
+    return result
+
+
+# --- rendering over both cores ------------------------------------------------------------------
+
+_render_state: dict = {}
+
+
+def _render_chunk(indices: list[int]) -> tuple[int, int]:
+    renderer, todo, staging = _render_state["renderer"], _render_state["todo"], _render_state["staging"]
+    files, size = staging.files, staging.bytes
+    for index in indices:
+        staging.write(todo[index].path, renderer.run(todo[index]))
+    return staging.files - files, staging.bytes - size
+
+
+def _render_pages(renderer, todo: list, staging: Staging, reporter: Reporter,
+                  jobs: int | None) -> None:
+    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    total = len(todo)
+    import multiprocessing
+
+    if jobs <= 1 or total < PARALLEL_RENDER or "fork" not in multiprocessing.get_all_start_methods():
+        for index, job in enumerate(todo):
+            staging.write(job.path, renderer.run(job))
+            if index % 500 == 0:
+                reporter.progress(index, total)
+        reporter.progress(total, total)
+        return
+    # Forked workers inherit the loaded site; each renders interleaved slices and writes
+    # its own files, so only small counts travel back.
+    _render_state.update(renderer=renderer, todo=todo, staging=staging)
+    step = 250
+    chunks = [list(range(start, min(start + step, total))) for start in range(0, total, step)]
+    done = 0
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            for files, size in pool.imap_unordered(_render_chunk, chunks):
+                staging.files += files
+                staging.bytes += size
+                done += files
+                reporter.progress(done, total)
+    finally:
+        _render_state.clear()
 
 
 def summary_line(result: BuildResult) -> str:
-    site = result.site
-    published = len(site.published)
-    parts = [f"发布公告 {published} 篇", f"草稿 {site.drafts} 篇"]
-    if site.scheduled:
-        first = site.scheduled[0].publish_at
-        parts.append(f"定时 {len(site.scheduled)} 篇（最近一篇 {first:%Y-%m-%d %H:%M} 发布）")
+    s = result.summary
+    parts = [f"发布公告 {s.published} 篇", f"草稿 {s.drafts} 篇"]
+    if s.scheduled:
+        parts.append(f"定时 {s.scheduled} 篇（最近一篇 {s.next_scheduled:%Y-%m-%d %H:%M} 发布）")
     else:
         parts.append("定时 0 篇")
-    parts.append(f"已过期 {site.expired} 篇")
+    parts.append(f"已过期 {s.expired} 篇")
+    if result.unchanged:
+        return f"构建完成：{'，'.join(parts)}；内容没有变化，输出目录保持不变（{result.pages} 个页面），用时 {result.seconds:.2f} 秒。"
     size = result.bytes / 1048576
-    return (f"构建完成：{'，'.join(parts)}；写入页面 {result.pages} 个（共 {result.files} 个文件，{size:.1f} MB），"
-            f"用时 {result.seconds:.2f} 秒。")
+    return (f"构建完成：{'，'.join(parts)}；写入页面 {result.rendered} 个（网站共 {result.pages} 个页面，"
+            f"本次写入 {result.files} 个文件，{size:.1f} MB），用时 {result.seconds:.2f} 秒。")

@@ -107,6 +107,7 @@ class Staging:
         self.bytes = 0
         self._dirs: set[str] = set()
         self.note = ""
+        self.cloned = False
 
     def recover(self) -> None:
         """Undo what a killed build left behind (call with the lock held)."""
@@ -116,31 +117,57 @@ class Staging:
             if stale.exists():
                 shutil.rmtree(stale, ignore_errors=True)
 
-    def begin(self) -> None:
+    def begin(self, keep: list[str] | None = None) -> None:
+        """Start an empty staging folder, or one holding hard links to the ``keep`` files of output/.
+
+        Hard links make an incremental build's staging copy nearly free; every write
+        below replaces a linked file with a new one, never writing through the link.
+        """
         self.recover()
         self.dir.mkdir(parents=True)
+        self.cloned = bool(keep)
+        out = str(self.output)
+        for rel in sorted(keep or ()):
+            source = os.path.join(out, rel)
+            target = self._target(rel)
+            try:
+                os.link(source, target)
+            except OSError:
+                try:
+                    shutil.copyfile(source, target)
+                except OSError as exc:
+                    raise PublishError(f"cannot carry over {rel}: {exc}") from exc
 
-    def _target(self, rel: str) -> Path:
+    def _target(self, rel: str) -> str:
         parts = rel.split("/")
         if not rel or rel.startswith("/") or any(p in ("", ".", "..") for p in parts) or "\\" in rel:
             raise PublishError(f"refusing to write outside the output folder: {rel!r}")
         parent = rel.rpartition("/")[0]
         if parent and parent not in self._dirs:
-            (self.dir / parent).mkdir(parents=True, exist_ok=True)
+            os.makedirs(os.path.join(self.dir, parent), exist_ok=True)
             self._dirs.add(parent)
-        return self.dir / rel
+        return os.path.join(self.dir, rel)
+
+    def _fresh(self, rel: str) -> str:
+        target = self._target(rel)
+        if self.cloned:
+            try:
+                os.unlink(target)  # never write through a hard link into the published tree
+            except FileNotFoundError:
+                pass
+        return target
 
     def write(self, rel: str, data: bytes) -> None:
-        with open(self._target(rel), "wb") as fh:
+        with open(self._fresh(rel), "wb") as fh:
             fh.write(data)
         self.files += 1
         self.bytes += len(data)
 
     def copy(self, rel: str, source: Path) -> None:
-        target = self._target(rel)
+        target = self._fresh(rel)
         shutil.copyfile(source, target)
         self.files += 1
-        self.bytes += target.stat().st_size
+        self.bytes += os.path.getsize(target)
 
     def abort(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)

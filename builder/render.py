@@ -18,6 +18,8 @@ from typing import Iterator
 import jinja2
 
 from . import __version__, urls
+from .cache import digest
+from .notice import resolve_local
 from .dates import format_day, format_minute
 from .site import Entry, Site
 
@@ -85,6 +87,16 @@ class Pager:
 _HREF_RE = re.compile(r'(src|href)="([^"]*)"')
 
 
+@dataclass(frozen=True)
+class PageJob:
+    """One HTML page to write: ``Renderer.run(job)`` renders it; ``key`` changes when its bytes would."""
+
+    path: str
+    key: str
+    method: str
+    args: tuple
+
+
 class Renderer:
     """Holds the template environment and site-wide context for one build."""
 
@@ -120,10 +132,10 @@ class Renderer:
     def body_for(self, entry: Entry, path: str) -> str:
         """Rewrite local references in the body: notices to their pages, files to files/."""
         notice = entry.notice
+        body = self.site.body(notice)
         if not notice.assets and not notice.links:
-            return notice.body_html
+            return body
         links = dict(notice.links)
-        from .notice import resolve_local
 
         def repl(match: re.Match) -> str:
             attr, raw = match.group(1), match.group(2)
@@ -139,15 +151,79 @@ class Renderer:
                 return f'{attr}="{html.escape(urls.relative(path, urls.asset_path(local)) + fragment)}"'
             return match.group(0)
 
-        return _HREF_RE.sub(repl, notice.body_html)
+        return _HREF_RE.sub(repl, body)
+
+    # -- planning: every page with the key of what it shows ---------------------------------------
+
+    def plan(self, fingerprint: str) -> list[PageJob]:
+        """Every HTML page of the site, each with a key that changes whenever its bytes would.
+
+        Keys are computed from small summaries (titles, dates, paths, digests), so an
+        incremental build can tell which pages to render without rendering any.
+        """
+        site, config = self.site, self.config
+        sig = {id(e): "\x1f".join((e.path, e.notice.title, str(e.notice.date.timestamp()), e.status,
+                                   "x" if e.expired else "", e.notice.level, e.notice.category))
+               for e in site.entries}
+
+        def sigs(entries) -> list:
+            return [sig[id(e)] for e in entries]
+
+        def job(path: str, method: str, args: tuple, *shown) -> PageJob:
+            return PageJob(path, digest(fingerprint, path, method, *shown), method, args)
+
+        jobs: list[PageJob] = []
+        home = self._home_data()
+        jobs.append(job(urls.HOME, "home_page", (), sigs(home[0]), [(c.name, sigs(es)) for c, es in home[1]],
+                        sigs(home[2])))
+        tag_paths = self.common["tag_paths"]
+        for index, entry in enumerate(site.entries):
+            n = entry.notice
+            links = [(ref, self.by_source[t].path if t in self.by_source else None) for ref, t in n.links]
+            jobs.append(job(entry.path, "notice_page", (index,), n.digest, sig[id(entry)],
+                            sig[id(entry.prev)] if entry.prev else None, sig[id(entry.next)] if entry.next else None,
+                            sigs(entry.related), [tag_paths[t] for t in n.tags], links))
+        size = config.page_size
+        for category in config.categories:
+            entries = site.by_category[category.name]
+            for number in range(1, max(1, math.ceil(len(entries) / size)) + 1):
+                chunk = entries[(number - 1) * size: number * size]
+                jobs.append(job(urls.column_page(category.slug, number), "column_page", (category.name, number),
+                                len(entries), sigs(chunk)))
+        counts = [(t.name, t.slug, len(site.by_tag[t.name])) for t in site.tags]
+        jobs.append(job(urls.TAGS_INDEX, "tags_index", (), counts))
+        for tag in site.tags:
+            entries = site.by_tag[tag.name]
+            for number in range(1, max(1, math.ceil(len(entries) / size)) + 1):
+                chunk = entries[(number - 1) * size: number * size]
+                jobs.append(job(urls.tag_page(tag.slug, number), "tag_page", (tag.name, number),
+                                len(entries), sigs(chunk)))
+        years = self._years()
+        jobs.append(job(urls.ARCHIVES_INDEX, "archives_index", (), years))
+        for year, month_counts in years.items():
+            jobs.append(job(urls.year_page(year), "year_page", (year,), month_counts))
+        for year, month in sorted(site.by_month, reverse=True):
+            jobs.append(job(urls.month_page(year, month), "month_page", (year, month),
+                            sigs(site.by_month[(year, month)])))
+        jobs.append(job(urls.SITEMAP_PAGE, "sitemap_page", (),
+                        [(c.name, len(site.by_category[c.name]), sigs(site.by_category[c.name][:50]))
+                         for c in config.categories]))
+        jobs.append(job(urls.CONTACT_PAGE, "contact_page", ()))
+        jobs.append(job(urls.SEARCH_PAGE, "search_page", ()))
+        jobs.append(job(urls.NOT_FOUND, "not_found_page", ()))
+        return jobs
+
+    def run(self, job: PageJob) -> bytes:
+        return getattr(self, job.method)(*job.args)
+
+    def html_pages(self) -> Iterator[tuple[str, bytes]]:
+        for job in self.plan(""):
+            yield job.path, self.run(job)
 
     # -- page kinds -------------------------------------------------------------------------------
 
-    def notice_pages(self) -> Iterator[tuple[str, bytes]]:
-        for entry in self.site.entries:
-            yield entry.path, self.notice_page(entry)
-
-    def notice_page(self, entry: Entry) -> bytes:
+    def notice_page(self, index: int) -> bytes:
+        entry = self.site.entries[index]
         category = self.config.category(entry.notice.category)
         return self.render(
             "notice.html", entry.path, entry=entry, notice=entry.notice, category=category,
@@ -155,82 +231,79 @@ class Renderer:
             crumbs=[Crumb("首页", urls.HOME), Crumb(category.name, urls.column_page(category.slug))],
         )
 
-    def home_page(self) -> Iterator[tuple[str, bytes]]:
+    def _home_data(self):
         current = [e for e in self.site.entries if e.current]
         blocks = [(c, [e for e in self.site.by_category[c.name] if e.current][: self.config.home_per_category])
                   for c in self.config.categories]
-        yield urls.HOME, self.render(
-            "index.html", urls.HOME, latest=current[: self.config.home_latest], blocks=blocks,
-            emergencies=self.site.emergencies, crumbs=[],
-        )
+        return current[: self.config.home_latest], blocks, self.site.emergencies
 
-    def paginated(self, template: str, entries: list[Entry], page_for, **context) -> Iterator[tuple[str, bytes]]:
+    def home_page(self) -> bytes:
+        latest, blocks, emergencies = self._home_data()
+        return self.render("index.html", urls.HOME, latest=latest, blocks=blocks, emergencies=emergencies, crumbs=[])
+
+    def _list_page(self, entries: list[Entry], number: int, page_for, **context) -> bytes:
         size = self.config.page_size
         count = max(1, math.ceil(len(entries) / size))
         paths = tuple(page_for(n) for n in range(1, count + 1))
-        for number in range(1, count + 1):
-            pager = Pager(number, count, paths)
-            chunk = entries[(number - 1) * size: number * size]
-            yield paths[number - 1], self.render(template, paths[number - 1], entries=chunk, pager=pager,
-                                                 total=len(entries), **context)
+        chunk = entries[(number - 1) * size: number * size]
+        return self.render("list.html", paths[number - 1], entries=chunk, pager=Pager(number, count, paths),
+                           total=len(entries), **context)
 
-    def column_pages(self) -> Iterator[tuple[str, bytes]]:
-        for category in self.config.categories:
-            yield from self.paginated(
-                "list.html", self.site.by_category[category.name], partial(urls.column_page, category.slug),
-                heading=category.name, category=category, kind="column",
-                feeds=(urls.column_feed(category.slug, "rss"), urls.column_feed(category.slug, "atom")),
-                crumbs=[Crumb("首页", urls.HOME)],
-            )
+    def column_page(self, name: str, number: int) -> bytes:
+        category = self.config.category(name)
+        return self._list_page(
+            self.site.by_category[name], number, partial(urls.column_page, category.slug),
+            heading=category.name, category=category, kind="column",
+            feeds=(urls.column_feed(category.slug, "rss"), urls.column_feed(category.slug, "atom")),
+            crumbs=[Crumb("首页", urls.HOME)],
+        )
 
-    def tag_pages(self) -> Iterator[tuple[str, bytes]]:
+    def tag_page(self, name: str, number: int) -> bytes:
+        tag = next(t for t in self.site.tags if t.name == name)
+        return self._list_page(
+            self.site.by_tag[name], number, partial(urls.tag_page, tag.slug),
+            heading=f"标签：{name}", category=None, kind="tag", feeds=(),
+            crumbs=[Crumb("首页", urls.HOME), Crumb("标签", urls.TAGS_INDEX)],
+        )
+
+    def tags_index(self) -> bytes:
         counts = [(t, len(self.site.by_tag[t.name])) for t in self.site.tags]
-        yield urls.TAGS_INDEX, self.render("tags.html", urls.TAGS_INDEX, tags=counts,
-                                           crumbs=[Crumb("首页", urls.HOME)])
-        for tag in self.site.tags:
-            yield from self.paginated(
-                "list.html", self.site.by_tag[tag.name], partial(urls.tag_page, tag.slug),
-                heading=f"标签：{tag.name}", category=None, kind="tag", feeds=(),
-                crumbs=[Crumb("首页", urls.HOME), Crumb("标签", urls.TAGS_INDEX)],
-            )
+        return self.render("tags.html", urls.TAGS_INDEX, tags=counts, crumbs=[Crumb("首页", urls.HOME)])
 
-    def archive_pages(self) -> Iterator[tuple[str, bytes]]:
-        months = sorted(self.site.by_month, reverse=True)
+    def _years(self) -> dict[int, list[tuple[int, int]]]:
         years: dict[int, list[tuple[int, int]]] = {}
-        for year, month in months:
+        for year, month in sorted(self.site.by_month, reverse=True):
             years.setdefault(year, []).append((month, len(self.site.by_month[(year, month)])))
-        yield urls.ARCHIVES_INDEX, self.render("archives.html", urls.ARCHIVES_INDEX, years=years, year=None,
-                                               crumbs=[Crumb("首页", urls.HOME)])
-        for year, month_counts in years.items():
-            path = urls.year_page(year)
-            yield path, self.render("archives.html", path, years={year: month_counts}, year=year,
-                                    crumbs=[Crumb("首页", urls.HOME), Crumb("归档", urls.ARCHIVES_INDEX)])
-        for year, month in months:
-            path = urls.month_page(year, month)
-            yield path, self.render(
-                "list.html", path, entries=self.site.by_month[(year, month)], pager=None,
-                total=len(self.site.by_month[(year, month)]),
-                heading=f"{year}年{month}月", category=None, kind="archive", feeds=(),
-                crumbs=[Crumb("首页", urls.HOME), Crumb("归档", urls.ARCHIVES_INDEX),
-                        Crumb(f"{year}年", urls.year_page(year))],
-            )
+        return years
 
-    def static_pages(self) -> Iterator[tuple[str, bytes]]:
+    def archives_index(self) -> bytes:
+        return self.render("archives.html", urls.ARCHIVES_INDEX, years=self._years(), year=None,
+                           crumbs=[Crumb("首页", urls.HOME)])
+
+    def year_page(self, year: int) -> bytes:
+        return self.render("archives.html", urls.year_page(year), years={year: self._years()[year]}, year=year,
+                           crumbs=[Crumb("首页", urls.HOME), Crumb("归档", urls.ARCHIVES_INDEX)])
+
+    def month_page(self, year: int, month: int) -> bytes:
+        entries = self.site.by_month[(year, month)]
+        return self.render(
+            "list.html", urls.month_page(year, month), entries=entries, pager=None, total=len(entries),
+            heading=f"{year}年{month}月", category=None, kind="archive", feeds=(),
+            crumbs=[Crumb("首页", urls.HOME), Crumb("归档", urls.ARCHIVES_INDEX), Crumb(f"{year}年", urls.year_page(year))],
+        )
+
+    def sitemap_page(self) -> bytes:
         columns = [(c, self.site.by_category[c.name]) for c in self.config.categories]
-        yield urls.SITEMAP_PAGE, self.render("sitemap.html", urls.SITEMAP_PAGE, columns=columns,
-                                             tags=self.site.tags, months=sorted(self.site.by_month, reverse=True),
-                                             crumbs=[Crumb("首页", urls.HOME)])
-        yield urls.CONTACT_PAGE, self.render("contact.html", urls.CONTACT_PAGE, crumbs=[Crumb("首页", urls.HOME)])
-        yield urls.SEARCH_PAGE, self.render("search.html", urls.SEARCH_PAGE, crumbs=[Crumb("首页", urls.HOME)])
-        yield urls.NOT_FOUND, self.render("404.html", urls.NOT_FOUND, crumbs=[])
+        return self.render("sitemap.html", urls.SITEMAP_PAGE, columns=columns, crumbs=[Crumb("首页", urls.HOME)])
 
-    def html_pages(self) -> Iterator[tuple[str, bytes]]:
-        yield from self.home_page()
-        yield from self.notice_pages()
-        yield from self.column_pages()
-        yield from self.tag_pages()
-        yield from self.archive_pages()
-        yield from self.static_pages()
+    def contact_page(self) -> bytes:
+        return self.render("contact.html", urls.CONTACT_PAGE, crumbs=[Crumb("首页", urls.HOME)])
+
+    def search_page(self) -> bytes:
+        return self.render("search.html", urls.SEARCH_PAGE, crumbs=[Crumb("首页", urls.HOME)])
+
+    def not_found_page(self) -> bytes:
+        return self.render("404.html", urls.NOT_FOUND, crumbs=[])
 
 
 def static_files(site_root: Path) -> list[tuple[str, Path]]:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from . import slugs
+from . import __version__, slugs
+from .cache import BuildCache, CachedNotice, digest
 from .config import SiteConfig, load_config
 from .diagnostics import BuildError, Diagnostic, Diagnostics
 from .notice import Notice, load_notice
@@ -69,10 +70,38 @@ class Site:
     assets: list[str]  # site-relative files copied to output/files/...
     diagnostics: list[Diagnostic]
     include_drafts: bool = False
+    parsed: int = 0  # notices parsed in this build (the rest came from the cache)
+    inputs: dict = field(default_factory=dict)  # every file under content/ -> stamp
 
     @property
     def published(self) -> list[Entry]:
         return [e for e in self.entries if e.status == "published"]
+
+    def body(self, notice: Notice) -> str:
+        """The notice's body HTML; a notice restored from the cache is parsed again for it."""
+        if notice.body_html or not notice.digest:
+            return notice.body_html
+        others = {rel: stamp[0] for rel, stamp in self.inputs.items()}
+        fresh, _items, _deps = _load_one(str(self.root), notice.source, self.config, others)
+        return fresh.body_html if fresh is not None else ""
+
+    def next_change(self) -> datetime | None:
+        """The next moment at which the passing of time alone changes the site."""
+        moments = []
+        window = timedelta(hours=self.config.emergency_hours)
+        for entry in self.entries:
+            n = entry.notice
+            for moment in (n.expires, n.publish_at if entry.status == "scheduled" else None):
+                if moment and moment > self.now:
+                    moments.append(moment)
+            if n.is_emergency and n.expires is None and n.date + window > self.now:
+                moments.append(n.date + window)
+            if n.date > self.now and n.is_emergency:
+                moments.append(n.date)
+        for notice in self.scheduled:
+            if notice.publish_at and notice.publish_at > self.now:
+                moments.append(notice.publish_at)
+        return min(moments, default=None)
 
     def entry_for_source(self) -> dict[str, Entry]:
         return {e.notice.source: e for e in self.entries}
@@ -86,42 +115,54 @@ def build_now() -> datetime:
     return datetime.now(tz=timezone.utc)
 
 
-def discover(root: Path, diags: Diagnostics) -> tuple[list[str], dict[str, int]]:
-    """Return (notice files, {other file: size}) under content/, as sorted site-relative paths."""
+def discover(root: Path, diags: Diagnostics) -> tuple[list[str], dict[str, int], dict[str, tuple]]:
+    """Return (notice files, {other file: size}, {every file: stamp}) under content/, sorted.
+
+    The stamp (size, mtime, inode) of each file lets an incremental build tell
+    what changed without reading anything.
+    """
     content = root / CONTENT_DIR
     notices: list[str] = []
     others: dict[str, int] = {}
+    stamps: dict[str, tuple] = {}
     if not content.is_dir():
         diags.error(CONTENT_DIR, 0, "content-missing", f"找不到内容目录 {content}，请创建 content 目录并把公告放进去")
-        return notices, others
+        return notices, others, stamps
     real_content = os.path.realpath(content)
-    for dirpath, dirnames, filenames in os.walk(content):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
+    prefix = len(str(root)) + 1
+    pending = [str(content)]
+    while pending:
+        directory = pending.pop()
+        try:
+            with os.scandir(directory) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
             if name.startswith((".", "~$")):
                 continue
-            full = os.path.join(dirpath, name)
-            rel = os.path.relpath(full, root).replace(os.sep, "/")
-            if os.path.islink(full):
-                target = os.path.realpath(full)
-                if not (target + os.sep).startswith(real_content + os.sep):
+            rel = entry.path[prefix:].replace(os.sep, "/")
+            if entry.is_symlink():
+                target = os.path.realpath(entry.path)
+                if entry.is_dir() or not (target + os.sep).startswith(real_content + os.sep):
                     diags.error(rel, 0, "symlink-outside",
-                                "这是一个指向站点目录之外的符号链接，出于安全原因不予读取；请把文件本身复制到 content 目录")
+                                "这是一个指向站点目录之外（或指向目录）的符号链接，出于安全原因不予读取；请把文件本身复制到 content 目录")
                     continue
+            if entry.is_dir():
+                pending.append(entry.path)
+                continue
+            try:
+                st = entry.stat()
+            except OSError:
+                continue
+            stamps[rel] = (st.st_size, st.st_mtime_ns, st.st_ino)
             if name.lower().endswith(NOTICE_SUFFIXES):
                 notices.append(rel)
             else:
-                try:
-                    others[rel] = os.path.getsize(full)
-                except OSError:
-                    continue
-        for d in list(dirnames):
-            full = os.path.join(dirpath, d)
-            if os.path.islink(full):
-                dirnames.remove(d)
-                rel = os.path.relpath(full, root).replace(os.sep, "/")
-                diags.error(rel, 0, "symlink-outside", "content 中的目录符号链接不予读取；请把文件本身复制到 content 目录")
-    return notices, others
+                others[rel] = st.st_size
+    notices.sort()
+    return notices, others, stamps
 
 
 # --- parallel loading -------------------------------------------------------------------------
@@ -133,25 +174,34 @@ def _init_worker(root: str, config: SiteConfig, others: dict[str, int]) -> None:
     _worker_state.update(root=root, config=config, others=others)
 
 
-def _load_many(rels: list[str]) -> list[tuple[Notice | None, list[Diagnostic]]]:
+Loaded = tuple  # (Notice | None, list[Diagnostic], deps: tuple[(path, size | None), ...])
+
+
+def _load_many(rels: list[str]) -> list[Loaded]:
     root, config, others = _worker_state["root"], _worker_state["config"], _worker_state["others"]
     return [_load_one(root, rel, config, others) for rel in rels]
 
 
-def _load_one(root: str, rel: str, config: SiteConfig, others: dict[str, int]) -> tuple[Notice | None, list[Diagnostic]]:
+def _load_one(root: str, rel: str, config: SiteConfig, others: dict[str, int]) -> Loaded:
     diags = Diagnostics()
     try:
         with open(os.path.join(root, rel), "rb") as fh:
             data = fh.read(5 * 1024 * 1024 + 1)
     except OSError as exc:
         diags.error(rel, 0, "read-failed", f"无法读取文件：{exc.strerror}")
-        return None, diags.items
-    notice = load_notice(data, rel, config, others.get, diags)
-    return notice, diags.items
+        return None, diags.items, ()
+    deps: dict[str, int | None] = {}
+
+    def exists(path: str) -> int | None:
+        deps[path] = others.get(path)
+        return deps[path]
+
+    notice = load_notice(data, rel, config, exists, diags)
+    return notice, diags.items, tuple(sorted(deps.items()))
 
 
 def load_notices(root: Path, rels: list[str], config: SiteConfig, others: dict[str, int],
-                 jobs: int | None = None) -> list[tuple[Notice | None, list[Diagnostic]]]:
+                 jobs: int | None = None) -> list[Loaded]:
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     if jobs <= 1 or len(rels) < PARALLEL_THRESHOLD:
         return [_load_one(str(root), rel, config, others) for rel in rels]
@@ -173,26 +223,59 @@ def load_notices(root: Path, rels: list[str], config: SiteConfig, others: dict[s
 SEVERITY = {"红色": 4, "橙色": 3, "黄色": 2, "蓝色": 1, "日常": 0}
 
 
+def parse_fingerprint(config: SiteConfig) -> str:
+    """What parsing a notice reads from site.yaml (a change re-parses every notice)."""
+    return digest(__version__, config.timezone, [c.name for c in config.categories], config.default_category,
+                  config.default_source, config.summary_length)
+
+
 def load_site(root: Path, *, include_drafts: bool = False, now: datetime | None = None,
-              base_url: str | None = None, jobs: int | None = None) -> Site:
-    """Read and validate everything.  Raises BuildError listing every error."""
+              base_url: str | None = None, jobs: int | None = None, cache: BuildCache | None = None,
+              config: SiteConfig | None = None, inputs: tuple | None = None) -> Site:
+    """Read and validate everything.  Raises BuildError listing every error.
+
+    With a ``cache``, notices whose files did not change since the last build
+    are taken from it (without their body HTML, which :meth:`Site.body` re-creates
+    on demand) and only changed files are parsed.
+    """
     diags = Diagnostics()
-    config = load_config(root, diags)
     if config is None:
-        raise BuildError(diags.sorted())
+        config = load_config(root, diags)
+        if config is None:
+            raise BuildError(diags.sorted())
     if base_url:
         config = config.with_base_url(base_url)
     now = (now or build_now()).astimezone(config.tz)
 
-    rels, others = discover(root, diags)
+    rels, others, stamps = inputs if inputs is not None else discover(root, diags)
+    parse_fp = parse_fingerprint(config)
+    cached = cache.load_notices(parse_fp) if cache else {}
+    memo_size = len(slugs.memo)
+    fresh: dict[str, CachedNotice] = {}
     notices: list[Notice] = []
-    for notice, items in load_notices(root, rels, config, others, jobs):
+    to_parse: list[str] = []
+    for rel in rels:
+        hit = cached.get(rel)
+        if hit and hit.stamp == stamps.get(rel) and all(others.get(p) == size for p, size in hit.deps):
+            fresh[rel] = hit
+            notices.append(hit.notice)
+            diags.extend(hit.warnings)
+        else:
+            to_parse.append(rel)
+    for rel, (notice, items, deps) in zip(to_parse, load_notices(root, to_parse, config, others, jobs)):
         diags.extend(items)
         if notice is not None:
             notices.append(notice)
+            if rel in stamps:
+                fresh[rel] = CachedNotice(stamps[rel], replace(notice, body_html=""), items, deps)
     if diags.has_errors():
         raise BuildError(diags.sorted())
-    return assemble(root, config, notices, now, include_drafts, diags)
+    site = assemble(root, config, notices, now, include_drafts, diags)
+    if cache is not None and (to_parse or len(fresh) != len(cached) or len(slugs.memo) != memo_size):
+        cache.save_notices(parse_fp, fresh)
+    site.parsed = len(to_parse)
+    site.inputs = stamps
+    return site
 
 
 def assemble(root: Path, config: SiteConfig, notices: list[Notice], now: datetime,
@@ -286,12 +369,15 @@ def _relate(column: list[Entry], count: int) -> None:
     """Related notices: neighbours in the same column, preferring shared tags, then closeness in time."""
     if count <= 0:
         return
-    span = max(10, count * 4)
+    span = max(8, count * 2)
+    times = [e.notice.date.timestamp() for e in column]
+    tags = [frozenset(e.notice.tags) for e in column]
     for index, entry in enumerate(column):
-        tags = set(entry.notice.tags)
+        own_time, own_tags = times[index], tags[index]
         lo, hi = max(0, index - span), min(len(column), index + span + 1)
-        candidates = [c for c in column[lo:hi] if c is not entry]
-        candidates.sort(key=lambda c: (-len(tags.intersection(c.notice.tags)),
-                                       abs((c.date - entry.date).total_seconds()), c.notice.source))
-        entry.related = candidates[:count]
-
+        if own_tags:
+            ranked = [(-len(own_tags & tags[j]), abs(times[j] - own_time), j) for j in range(lo, hi) if j != index]
+        else:
+            ranked = [(0, abs(times[j] - own_time), j) for j in range(lo, hi) if j != index]
+        ranked.sort()
+        entry.related = [column[j] for _s, _d, j in ranked[:count]]

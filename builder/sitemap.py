@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from xml.sax.saxutils import escape
+from html import escape
 
 from . import urls
 from .feeds import EPOCH

@@ -26,8 +26,21 @@ def _pinyin_words(text: str) -> tuple[str, ...]:
     return tuple(lazy_pinyin(text, style=Style.NORMAL, errors="default", v_to_u=False, strict=False))
 
 
+# Slugs already computed (persisted by the build cache, so that an incremental build
+# does not pay for loading pypinyin's dictionaries just to re-derive tag URLs).
+memo: dict[str, str] = {}
+
+
 def slugify(text: str) -> str:
     """Lower-case ASCII words joined by ``-``; Han characters become toneless pinyin."""
+    known = memo.get(text)
+    if known is not None:
+        return known
+    memo[text] = slug = _slugify(text)
+    return slug
+
+
+def _slugify(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).strip()
     parts: list[str] = []
     for chunk in re.split(r"([\u3400-\u9fff\uf900-\ufaff]+)", text):

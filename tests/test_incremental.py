@@ -1,0 +1,128 @@
+"""Differential test of incremental builds: after every scripted change, the incremental
+output must be byte-for-byte the output of a cold build of the same content."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURE_EPOCH, REPO, copy_site, run_build
+
+
+def tree(out: Path) -> dict[str, str]:
+    return {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def epoch(text: str) -> str:
+    return str(int(datetime.fromisoformat(text).astimezone(timezone.utc).timestamp()))
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _more_notices(site: Path) -> None:
+    for i in range(30):
+        (site / "content" / "2022" / "05" / f"extra-{i:02d}.md").write_text(
+            f"---\ntitle: 补充公告{i}\ndate: 2022-05-{1 + i % 28:02d} {8 + i % 10:02d}:00\n"
+            f"category: {['要闻动态', '通知公告', '应急管理'][i % 3]}\ntags: [标签{i % 4}]\n---\n\n补充公告{i}的正文。\n",
+            encoding="utf-8")
+
+
+STEPS = [
+    ("edit a body", lambda s: edit(s / "content/2022/05/news-2.md", "要闻第2篇正文。", "要闻第2篇正文，已修改。")),
+    ("retitle", lambda s: edit(s / "content/2022/05/news-3.md", "title: 要闻第3篇", "title: 要闻第三篇（更新）")),
+    ("redate so prev/next change", lambda s: edit(s / "content/2022/05/news-1.md", "2022-05-11", "2022-05-30")),
+    ("move to another column", lambda s: edit(s / "content/2022/05/news-4.md", "tags: [会议]",
+                                             "category: 通知公告\ntags: [会议]")),
+    ("change tags", lambda s: edit(s / "content/2022/05/meeting.md", "tags: [防汛, 会议]", "tags: [防汛, 汛期]")),
+    ("delete a notice", lambda s: (s / "content/2022/05/extra-07.md").unlink()),
+    ("add a notice", lambda s: (s / "content/2022/06/new.md").write_text(
+        "---\ntitle: 新增公告\ndate: 2022-06-20 09:00\ntags: [会议]\n---\n\n新增正文。\n", encoding="utf-8")),
+    ("replace an image", lambda s: (s / "content/2022/05/photo.png").write_bytes(
+        (s / "content/2022/05/photo.png").read_bytes() + b"\x00")),
+    ("edit a template", lambda s: (s / "templates").mkdir() or (s / "templates/404.html").write_text(
+        (REPO / "templates/404.html").read_text(encoding="utf-8").replace("抱歉", "很抱歉"), encoding="utf-8")),
+    ("edit site.yaml", lambda s: edit(s / "site.yaml", "phone: 0375-1234567", "phone: 0375-7654321")),
+    ("time passes publish_at", None),  # 2022-07-05 08:00: the scheduled notice appears
+    ("time passes expires", None),  # 2022-07-02: the 橙色 warning expires
+    ("nothing changes", lambda s: None),
+]
+CLOCK = {"time passes publish_at": epoch("2022-07-05T08:00:01+08:00"),
+         "time passes expires": epoch("2022-07-06T00:00:00+08:00")}
+
+
+@pytest.mark.slow
+def test_incremental_equals_cold_after_each_change(tmp_path):
+    site = copy_site(tmp_path / "site")
+    _more_notices(site)
+    incremental = tmp_path / "incremental"
+    now = FIXTURE_EPOCH
+    first = run_build("--site", str(site), "--output", str(incremental), env={"SOURCE_DATE_EPOCH": now})
+    assert first.returncode == 0, first.stderr
+    for name, change in STEPS:
+        if change is not None:
+            change(site)
+        now = CLOCK.get(name, now)
+        inc = run_build("--site", str(site), "--output", str(incremental), env={"SOURCE_DATE_EPOCH": now})
+        assert inc.returncode == 0, f"{name}: {inc.stderr}"
+        cold_dir = tmp_path / f"cold-{len(os.listdir(tmp_path))}"
+        cold = run_build("--site", str(site), "--output", str(cold_dir), "--no-cache",
+                         env={"SOURCE_DATE_EPOCH": now})
+        assert cold.returncode == 0, f"{name}: {cold.stderr}"
+        got, want = tree(incremental), tree(cold_dir)
+        assert got.keys() == want.keys(), f"{name}: files differ: {sorted(got.keys() ^ want.keys())[:10]}"
+        different = [p for p in got if got[p] != want[p]]
+        assert not different, f"{name}: {different[:10]} differ from a cold build"
+        shutil.rmtree(cold_dir)
+        if name == "nothing changes":
+            assert "内容没有变化" in inc.stderr
+        elif name == "edit a body":
+            # only the edited page is rendered again
+            assert "写入页面 1 个" in inc.stderr, inc.stderr
+
+
+def test_no_change_build_leaves_output_alone(tmp_path):
+    site = copy_site(tmp_path / "site")
+    out = tmp_path / "out"
+    assert run_build("--site", str(site), "--output", str(out)).returncode == 0
+    before = os.stat(out).st_ino
+    page = out / "2022/05/meeting.html"
+    mtime = page.stat().st_mtime_ns
+    again = run_build("--site", str(site), "--output", str(out))
+    assert again.returncode == 0 and "内容没有变化" in again.stderr
+    assert os.stat(out).st_ino == before and page.stat().st_mtime_ns == mtime
+
+
+def test_unchanged_pages_are_not_rewritten(tmp_path):
+    site = copy_site(tmp_path / "site")
+    out = tmp_path / "out"
+    assert run_build("--site", str(site), "--output", str(out)).returncode == 0
+    untouched = out / "2022/06/doc.html"
+    inode = untouched.stat().st_ino
+    edit(site / "content/2022/05/news-2.md", "要闻第2篇正文。", "改过的正文。")
+    result = run_build("--site", str(site), "--output", str(out))
+    assert result.returncode == 0
+    assert "改过的正文" in (out / "2022/05/news-2.html").read_text(encoding="utf-8")
+    assert untouched.stat().st_ino == inode  # carried over as a hard link, bytes never rewritten
+
+
+def test_corrupt_cache_is_ignored(tmp_path):
+    site = copy_site(tmp_path / "site")
+    out = tmp_path / "out"
+    assert run_build("--site", str(site), "--output", str(out)).returncode == 0
+    for file in (site / ".cache" / "notice-pipeline").iterdir():
+        file.write_bytes(b"garbage")
+    result = run_build("--site", str(site), "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    cold = tmp_path / "cold"
+    assert run_build("--site", str(site), "--output", str(cold), "--no-cache").returncode == 0
+    assert tree(out) == tree(cold)
