@@ -305,6 +305,10 @@ class Ours(Tool):
         super().__init__(ndir, args)
         self.base = shlex.split(args.ours_cmd) if args.ours_cmd else \
             [sys.executable, os.path.join(REPO, "build.py")]
+        # A bare "python"/"python3" may be a pyenv shim (a shell script: ~70 ms per
+        # start that would be charged to our builder): use this interpreter instead.
+        if self.base and self.base[0] in ("python", "python3"):
+            self.base[0] = sys.executable
         script = next((a for a in self.base if a.endswith(".py")), None)
         self.script = os.path.abspath(script) if script else None
         self.cwd = args.ours_cwd or (os.path.dirname(self.script) if self.script else REPO)
