@@ -340,8 +340,8 @@ class Ours(Tool):
         if self.args.ours_subcommand:
             argv.append(self.args.ours_subcommand)
         argv += ["--site", self.site, "--output", self.out]
-        if scenario == "cold":
-            argv.append("--no-cache")
+        if scenario == "cold" and self.args.ours_cold_flag:
+            argv += shlex.split(self.args.ours_cold_flag)
         return argv, self.cwd
 
 
@@ -642,6 +642,8 @@ def parse_args(argv):
                     "'build --site S --output O [--no-cache]'")
     ap.add_argument("--ours-subcommand", default="build",
                     help="subcommand put before --site (default 'build'; '' for none)")
+    ap.add_argument("--ours-cold-flag", default="--no-cache",
+                    help="flag(s) added to our cold builds (default --no-cache; write --ours-cold-flag= for none)")
     ap.add_argument("--ours-cwd", help="working directory for our builder "
                     "(default: the directory of the build.py in --ours-cmd)")
     ap.add_argument("--timeout", type=float, default=3600, help="per-run timeout in s (default 3600)")
