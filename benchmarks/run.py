@@ -330,7 +330,10 @@ class Ours(Tool):
             g = subprocess.run(["git", "-C", self.cwd, "log", "-1", "--format=%h %cs"],
                                capture_output=True, text=True, timeout=30)
             if g.returncode == 0 and g.stdout.strip():
-                ver = f"{ver or 'notice-pipeline'} (git {g.stdout.strip()})"
+                d = subprocess.run(["git", "-C", self.cwd, "status", "--porcelain", "-uno"],
+                                   capture_output=True, text=True, timeout=30)
+                dirty = ", uncommitted changes" if d.stdout.strip() else ""
+                ver = f"{ver or 'notice-pipeline'} (git {g.stdout.strip()}{dirty})"
         except (OSError, subprocess.SubprocessError):
             pass
         self.version = ver or "notice-pipeline (unknown version)"
