@@ -480,6 +480,7 @@ def run_benchmark(args, n, tool_names, scenarios, runs):
     def do_run(t, scenario, label, measured=True):
         argv, cwd = t.command(scenario)
         logbase = os.path.join(logdir, f"{t.name}-{label}")
+        t.load_before = os.getloadavg()[0]
         res = measure(argv, cwd, logbase, args.timeout)
         if not res.ok:
             why = "timeout" if res.timed_out else f"rc={res.rc}"
@@ -489,7 +490,8 @@ def run_benchmark(args, n, tool_names, scenarios, runs):
             log("   " + err.replace("\n", "\n   "))
             return res, f"{why}: {err.strip().splitlines()[-1][:200] if err.strip() else ''}"
         if measured:
-            log(f"   {t.name:8s} {label:16s} {res.wall:8.2f} s  {res.maxrss_kb / 1024:7.1f} MB")
+            log(f"   {t.name:8s} {label:16s} {res.wall:8.2f} s  {res.maxrss_kb / 1024:7.1f} MB"
+                f"  cpu {res.utime + res.stime:7.2f} s  load {t.load_before:.2f}")
         return res, None
 
     try:
@@ -522,7 +524,8 @@ def run_benchmark(args, n, tool_names, scenarios, runs):
                         continue
                     records.append({"tool": t.name, "scenario": scenario, "run": r + 1,
                                     "wall_s": round(res.wall, 4), "maxrss_mb": round(res.maxrss_kb / 1024, 1),
-                                    "user_s": round(res.utime, 3), "sys_s": round(res.stime, 3)})
+                                    "user_s": round(res.utime, 3), "sys_s": round(res.stime, 3),
+                                    "loadavg1_before": round(t.load_before, 2)})
                     if scenario == "cold" and r == runs - 1:
                         t.output_stats = count_output(t.out)
             if scenario == "cold":
@@ -591,9 +594,11 @@ def fmt_s(x):
 def markdown_table(result):
     summary = summarize(result)
     tools = list(result["tools"])
+    loads = [r["loadavg1_before"] for r in result["runs_raw"]]
+    load = (f", 1-min load avg before runs {min(loads):.2f}–{max(loads):.2f}" if loads else "")
     lines = [
         f"N = {result['notices']} 篇通知 notices, {result['runs']} 次 runs/场景, "
-        f"{result['machine']['cores']} cores, {result['machine']['cpu']}",
+        f"{result['machine']['cores']} cores, {result['machine']['cpu']}{load}",
         "",
         "| 场景 scenario | 工具 tool | 中位数 median (s) | 最小–最大 min–max (s) "
         "| ÷ Pelican | ÷ Hugo | CPU (s) | 峰值内存 peak RSS (MB) |",
@@ -621,6 +626,9 @@ def markdown_table(result):
             for t, v in result["tools"].items() if v.get("output")]
     if outs:
         lines.append("冷构建输出 cold output: " + "; ".join(outs))
+    if loads and max(loads) > result["machine"]["cores"] * 0.5:
+        lines.append("注意 note: 机器在测量期间并非空闲（load avg 偏高），墙钟时间可能偏大；"
+                     "CPU 列受影响较小 / the machine was busy, wall times may be inflated.")
     if result.get("edit_target"):
         lines.append(f"one-edit 修改的通知 edited notice: `{result['edit_target']}`")
     return "\n".join(lines) + "\n"
