@@ -229,7 +229,7 @@ def content_root(ndir, flavor):
 def pick_edit_target(ndir, flavors):
     """Relative path (YYYY/MM/<file>.md) of one notice present as .md in every flavor:
     the middle one in sorted order (deterministic for a given N)."""
-    ref = content_root(ndir, "ours" if "ours" in flavors else flavors[0])
+    ref = content_root(ndir, "ours")
     rels = []
     for dp, _, files in os.walk(ref):
         for fn in files:
@@ -456,7 +456,9 @@ def run_benchmark(args, n, tool_names, scenarios, runs):
     os.makedirs(ndir, exist_ok=True)
     logdir = os.path.join(ndir, "logs")
     os.makedirs(logdir, exist_ok=True)
-    ensure_corpora(args.corpus_script, n, ndir, tool_names)
+    # The ours flavor is always written: it defines the one-edit notice, so the same
+    # notice is edited whichever tools are selected.
+    ensure_corpora(args.corpus_script, n, ndir, ["ours"] + [t for t in tool_names if t != "ours"])
 
     tools = []
     for name in tool_names:
