@@ -145,6 +145,13 @@ def measure(cmd, cwd, logbase, timeout, env=None):
                     break
                 except InterruptedError:
                     continue
+        except BaseException:          # Ctrl-C / SIGTERM: do not leave the tool running
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+                os.waitpid(p.pid, 0)
+            except OSError:
+                pass
+            raise
         finally:
             timer.cancel()
         wall = time.perf_counter() - t0
@@ -673,7 +680,12 @@ def parse_args(argv):
     return a
 
 
+def _sigterm(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv=None):
+    signal.signal(signal.SIGTERM, _sigterm)   # run the clean-up (kill tool, restore edits)
     args = parse_args(argv)
     if not os.path.isfile(args.corpus_script):
         raise SystemExit(f"corpus script not found: {args.corpus_script} (use --corpus-script)")
