@@ -192,8 +192,7 @@ def make_corpus(script, n, out, flavor):
 def ensure_corpora(script, n, ndir, flavors):
     """Write the corpus of each flavor under ndir/<flavor>/ (reused if up to date)."""
     stamp_p = os.path.join(ndir, "corpus.json")
-    want = {"n": n, "seed": SEED, "script_sha256": sha256_file(script),
-            "site_yaml_sha256": hashlib.sha256(SITE_YAML.encode()).hexdigest()}
+    want = {"n": n, "seed": SEED, "script_sha256": sha256_file(script)}
     have = {}
     if os.path.exists(stamp_p):
         with open(stamp_p, encoding="utf-8") as f:
@@ -224,6 +223,8 @@ def ensure_corpora(script, n, ndir, flavors):
         with open(stamp_p, "w", encoding="utf-8") as f:
             json.dump(have, f, indent=1)
         log(f"  corpus ready in {time.perf_counter() - t0:.1f} s")
+    if "ours" in flavors:
+        write_site_yaml(os.path.join(ndir, "ours"))   # always current SITE_YAML
     # A previous interrupted one-edit scenario may have left edited files: restore.
     restore_edits(ndir)
 
@@ -344,6 +345,12 @@ class Ours(Tool):
         except (OSError, subprocess.SubprocessError):
             pass
         self.version = ver or "notice-pipeline (unknown version)"
+
+    def clean_cold(self):
+        rmtree(self.out)
+        # The builder keeps its incremental state in <site>/.cache/ (core design);
+        # cold also runs with --no-cache, this removal just makes sure of it.
+        rmtree(os.path.join(self.site, ".cache"))
 
     def command(self, scenario):
         argv = list(self.base)
