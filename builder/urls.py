@@ -6,7 +6,7 @@ intranet share and under a sub-path (GitHub Pages project sites) alike.
 
 from __future__ import annotations
 
-import posixpath
+import re
 from functools import lru_cache
 from urllib.parse import quote
 
@@ -47,12 +47,24 @@ def asset_path(source: str) -> str:
     return "files/" + source.split("/", 1)[1]
 
 
-@lru_cache(maxsize=65536)
+_PLAIN = re.compile(r"^[A-Za-z0-9/._~#?=&%-]*$")
+
+
 def relative(from_page: str, target: str) -> str:
     """URL of ``target`` (output-relative path) as seen from ``from_page``."""
-    start = posixpath.dirname(from_page) or "."
-    rel = posixpath.relpath(target, start)
-    return quote(rel, safe="/#?=&%._-~")
+    return _relative(from_page.rpartition("/")[0], target)
+
+
+@lru_cache(maxsize=131072)
+def _relative(directory: str, target: str) -> str:
+    # Pure string work on normalised output paths (os.path.relpath would consult the cwd).
+    here = directory.split("/") if directory else []
+    there = target.split("/")
+    common = 0
+    while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
+        common += 1
+    rel = "../" * (len(here) - common) + "/".join(there[common:])
+    return rel if _PLAIN.match(rel) else quote(rel, safe="/#?=&%._-~")
 
 
 def absolute(base_url: str, target: str) -> str:
