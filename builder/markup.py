@@ -132,6 +132,7 @@ class Rendered:
 def render(source: str) -> Rendered:
     md = _instance()
     md.reset()
+    source = _CONTROL.sub("", source)  # invalid in HTML and XML, and Markdown's own placeholders
     try:
         html = md.convert(source)
     except RecursionError:
