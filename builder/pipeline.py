@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from . import urls
+from . import broadcast, urls
+from .broadcast_output import broadcast_files, lastmod, links, render_audio
 from .diagnostics import BuildError, Diagnostic
 from .feeds import feed_files
 from .publish import OutputLock, Staging
@@ -26,6 +27,7 @@ class BuildOptions:
     strict: bool = False
     jobs: int | None = None
     now: datetime | None = None
+    audio: bool = False  # render broadcast scripts to WAV with espeak-ng
 
 
 @dataclass
@@ -41,14 +43,24 @@ class BuildResult:
 
 def load(options: BuildOptions, reporter: Reporter) -> Site:
     """Phase one: read and validate everything; raise BuildError with every problem."""
+    return load_all(options, reporter)[0]
+
+
+def load_all(options: BuildOptions, reporter: Reporter) -> tuple[Site, broadcast.BroadcastPlan]:
+    """Phase one including the broadcast scripts (validated and composed, not yet written)."""
     reporter.stage("读取与校验")
     site = load_site(options.site_dir, include_drafts=options.include_drafts, now=options.now,
                      base_url=options.base_url, jobs=options.jobs)
+    reporter.stage("广播稿")
+    plan = broadcast.plan(site)
+    if any(d.level == "error" for d in plan.diagnostics):
+        raise BuildError(sorted(site.diagnostics + plan.diagnostics))
+    site.diagnostics = sorted(site.diagnostics + plan.diagnostics)
     if options.strict and site.diagnostics:
         from dataclasses import replace
 
         raise BuildError([replace(d, level="error") for d in site.diagnostics])
-    return site
+    return site, plan
 
 
 def check(options: BuildOptions, reporter: Reporter) -> Site:
@@ -58,13 +70,20 @@ def check(options: BuildOptions, reporter: Reporter) -> Site:
 def build(options: BuildOptions, reporter: Reporter) -> BuildResult:
     """Phase two after phase one: render everything into staging, then swap it in."""
     started = time.perf_counter()
-    site = load(options, reporter)
+    site, plan = load_all(options, reporter)
     result = BuildResult(site, warnings=site.diagnostics)
+    audio: tuple[dict, dict] = ({}, {})
+    if options.audio:
+        reporter.stage("生成广播音频")
+        wavs, seconds, problem = render_audio(plan, reporter)
+        audio = (wavs, seconds)
+        if problem:
+            result.notes.append(problem)
     with OutputLock(options.output_dir, on_wait=reporter.waiting_for_lock):
         staging = Staging(options.output_dir)
         staging.begin()
         try:
-            write_site(site, staging, result, reporter)
+            write_site(site, staging, result, reporter, plan, audio)
             reporter.stage("发布")
             staging.commit()
         except BaseException:
@@ -77,8 +96,9 @@ def build(options: BuildOptions, reporter: Reporter) -> BuildResult:
     return result
 
 
-def write_site(site: Site, staging: Staging, result: BuildResult, reporter: Reporter) -> None:
-    renderer = Renderer(site)
+def write_site(site: Site, staging: Staging, result: BuildResult, reporter: Reporter,
+               plan: broadcast.BroadcastPlan | None = None, audio: tuple[dict, dict] = ({}, {})) -> None:
+    renderer = Renderer(site, {"broadcast_links": links(plan)} if plan else None)
     reporter.stage("生成页面")
     total = len(site.entries)
     html_paths: list[str] = []
@@ -92,7 +112,14 @@ def write_site(site: Site, staging: Staging, result: BuildResult, reporter: Repo
     reporter.stage("生成订阅源与站点地图")
     for path, data in feed_files(site, renderer):
         staging.write(path, data)
-    staging.write("sitemap.xml", sitemap_xml(site))
+    extra = {}
+    if plan is not None:
+        reporter.stage("生成广播稿")
+        for path, data in broadcast_files(plan, renderer, *audio):
+            staging.write(path, data)
+        extra["broadcast/index.html"] = lastmod(plan) or site.now
+        result.pages += 1
+    staging.write("sitemap.xml", sitemap_xml(site, extra=extra))
     staging.write("robots.txt", robots_txt(site))
     reporter.stage("复制静态文件与附件")
     for path, source in static_files(site.root):

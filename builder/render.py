@@ -88,7 +88,7 @@ _HREF_RE = re.compile(r'(src|href)="([^"]*)"')
 class Renderer:
     """Holds the template environment and site-wide context for one build."""
 
-    def __init__(self, site: Site):
+    def __init__(self, site: Site, extra_context: dict | None = None):
         self.site = site
         self.config = site.config
         self.env = make_environment(site.root)
@@ -101,6 +101,7 @@ class Renderer:
             "include_drafts": site.include_drafts,
             "tag_paths": {t.name: urls.tag_page(t.slug) for t in site.tags},
         }
+        self.common.update(extra_context or {})  # e.g. broadcast_links from the broadcast stage
         self._templates: dict[str, jinja2.Template] = {}
 
     # -- helpers ----------------------------------------------------------------------------------
