@@ -76,7 +76,7 @@ class Script:
         out = list(self.intro)
         out.append("".join(self.body))
         if self.key:
-            out.append(f"请大家记住：{self.key}")
+            out.append(f"再提醒一遍：{self.key}")
         if self.contact_line:
             out.append(self.contact_line)
         for _ in range(self.repeat - 1):
@@ -316,8 +316,9 @@ def build_script(entry: Entry, raw, slug: str, settings: BroadcastSettings, now:
             key = ""
     contact_line = f"联系电话：{to_spoken(contact, keep=keep)}。" if contact else ""
     attention = settings.attention.rstrip("！!。，,") + "！"
-    intro_line = (f"现在播送{issuer}{_spoken_when(notice.date, emergency)}发布的{_kind(notice, level)}："
-                  f"{_spoken_sentence(_title(notice.title, settings.locality), keep)}")
+    title = re.sub(r"\s+", "，", _title(notice.title, settings.locality).strip())
+    intro_line = (f"现在播送{issuer}{_spoken_when(notice.date, emergency)}发布的{_kind(notice, level)}。"
+                  f"{_spoken_sentence(title, keep)}")
     intro = (attention, attention) if emergency else (attention,)
     intro = intro + (intro_line,)
     close = f"{issuer}，{to_spoken(f'{notice.date.year}年{notice.date.month}月{notice.date.day}日')}。"

@@ -155,7 +155,13 @@ def load_settings(root: Path, config: SiteConfig, diags: Diagnostics) -> Broadca
     def number(key: str, default: int, src: dict, where: str, lo: int, hi: int) -> int:
         value = src.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-            err(key, f"配置项“{where}{key}”应当是 {lo} 到 {hi} 之间的整数，现在是“{value}”")
+            section_key = where.split(".")[-2] if where.count(".") > 1 else key
+            line = key_line(text, key, key_line(text, section_key, start) or start)
+            where_line = line if src is raw else (key_line(text, section_key, start) or start)
+            if src is not raw and line and line - where_line < 4:
+                where_line = line  # nested block style: the key's own line
+            diags.error(rel, where_line, "broadcast-config",
+                        f"配置项“{where}{key}”应当是 {lo} 到 {hi} 之间的整数，现在是“{value}”")
             return default
         return value
 
