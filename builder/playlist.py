@@ -1,7 +1,8 @@
 """Daily playlists: which scripts play on which day, in which order, in which region.
 
 A script plays on every day its validity window touches, from the build's
-"today" on; scripts whose window has ended are in no playlist.  Within a
+"today" on; scripts whose window has ended are in no playlist, and days on
+which nothing plays get no playlist file.  Within a
 day the order is level (红色 first … 日常 last), then the time it first
 plays that day (emergencies: immediately), then the newest notice first.
 """
@@ -14,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from .broadcast import BroadcastPlan, Script
 from .broadcast_config import Region
 
-MAX_DAYS = 60  # a playlist horizon, so a script valid for a year does not write 365 files
+MAX_DAYS = 62  # playlist horizon per script, so a script valid for a year does not write 365 files
 
 
 @dataclass(frozen=True)
@@ -71,19 +72,20 @@ def _order(item: Item) -> tuple:
 
 
 def days(plan: BroadcastPlan) -> list[date]:
-    """Today and every later day on which some current script plays (capped at MAX_DAYS)."""
+    """Every day from today on on which some current script plays (at most MAX_DAYS per script)."""
     tz = plan.now.tzinfo
     today = plan.now.date()
-    current = plan.current()
-    if not current:
-        return []
-    last = max(s.valid_until.astimezone(tz) for s in current)
-    out = []
-    day = today
-    while datetime.combine(day, time(0, 0), tzinfo=tz) < last and len(out) < MAX_DAYS:
-        out.append(day)
-        day += timedelta(days=1)
-    return out
+    found: set[date] = set()
+    for script in plan.current():
+        day = max(today, script.valid_from.astimezone(tz).date())
+        end = script.valid_until.astimezone(tz)
+        for _ in range(MAX_DAYS):
+            if datetime.combine(day, time(0, 0), tzinfo=tz) >= end:
+                break
+            if item_for(script, day, tz) is not None:
+                found.add(day)
+            day += timedelta(days=1)
+    return sorted(found)
 
 
 def reaches(script: Script, region: Region, plan: BroadcastPlan) -> bool:
