@@ -88,6 +88,7 @@ class BuildCache:
         self.enabled = enabled
         out_key = hashlib.blake2b(str(output.absolute()).encode(), digest_size=8).hexdigest()
         self.notices_file = self.dir / "notices.pickle"
+        self.scripts_file = self.dir / "scripts.pickle"
         self.manifest_file = self.dir / f"manifest-{out_key}.pickle"
 
     def _load(self, path: Path):
@@ -125,6 +126,18 @@ class BuildCache:
 
     def save_notices(self, parse_fp: str, notices: dict[str, CachedNotice]) -> None:
         self._save(self.notices_file, (parse_fp, notices, dict(slugs.memo)))
+
+    def load_scripts(self, settings_fp: str) -> dict:
+        """Broadcast scripts by notice file: (key, Script | None, diagnostics)."""
+        payload = self._load(self.scripts_file)
+        try:
+            fingerprint, scripts = payload
+        except (TypeError, ValueError):
+            return {}
+        return scripts if fingerprint == settings_fp else {}
+
+    def save_scripts(self, settings_fp: str, scripts: dict) -> None:
+        self._save(self.scripts_file, (settings_fp, scripts))
 
     def load_manifest(self) -> Manifest | None:
         return self._load(self.manifest_file)

@@ -13,7 +13,7 @@ from .pipeline import BuildOptions, build, check, summary_line
 from .report import ConsoleReporter
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-COMMANDS = ("build", "check")
+COMMANDS = ("build", "check", "speak")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -39,8 +39,13 @@ def make_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"Notice Pipeline {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="命令")
-    _common(sub.add_parser("build", help="生成网站（默认命令）/ build the site"))
+    build_parser = sub.add_parser("build", help="生成网站（默认命令）/ build the site")
+    _common(build_parser)
+    build_parser.add_argument("--audio", action="store_true",
+                              help="用 espeak-ng 把广播稿生成 WAV 音频 / render broadcast scripts to WAV")
     _common(sub.add_parser("check", help="只校验，不写文件 / validate without writing"))
+    sub.add_parser("speak", help="显示文字的广播读法：speak \"文本\"，或从标准输入逐行读取 / spoken form of text",
+                   add_help=False)
     return parser
 
 
@@ -48,7 +53,7 @@ def _options(args: argparse.Namespace) -> BuildOptions:
     site = args.site.resolve()
     return BuildOptions(site_dir=site, output_dir=(args.output or site / "output").absolute(),
                         base_url=args.base_url, include_drafts=args.drafts, strict=args.strict, jobs=args.jobs,
-                        use_cache=not args.no_cache)
+                        use_cache=not args.no_cache, audio=getattr(args, "audio", False))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8", errors="replace")
+    if argv and argv[0] == "speak":
+        from .speech import main as speak_main
+
+        return speak_main(argv[1:])
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "build")
     args = make_parser().parse_args(argv)

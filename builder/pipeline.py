@@ -41,6 +41,7 @@ class BuildOptions:
     jobs: int | None = None
     now: datetime | None = None
     use_cache: bool = True
+    audio: bool = False  # render broadcast scripts to WAV with espeak-ng
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class BuildResult:
     notes: list[str] = field(default_factory=list)
     unchanged: bool = False  # nothing to do: output/ left as it was
     site: Site | None = None
+    plan: object = None  # the broadcast plan (broadcast.BroadcastPlan)
 
 
 def summarize(site: Site) -> Summary:
@@ -72,14 +74,14 @@ def summarize(site: Site) -> Summary:
                    site.scheduled[0].publish_at if site.scheduled else None, site.expired)
 
 
-def render_fingerprint(site_dir: Path, base_url: str, include_drafts: bool) -> str:
-    """Everything outside content/ that can change a page: site.yaml, templates, the builder."""
+def render_fingerprint(site_dir: Path, base_url: str, include_drafts: bool, audio: bool = False) -> str:
+    """Everything outside content/ that can change an output: site.yaml and the other YAML files
+    beside it (pronunciation lexicon, term lists), templates, the builder."""
     h = hashlib.blake2b(digest_size=16)
-    h.update(repr((__version__, base_url, include_drafts)).encode())
-    try:
-        h.update((site_dir / CONFIG_FILE).read_bytes())
-    except OSError:
-        pass
+    h.update(repr((__version__, base_url, include_drafts, audio)).encode())
+    for file in sorted(site_dir.glob("*.yaml")) + sorted(site_dir.glob("*.yml")):
+        h.update(file.name.encode())
+        h.update(file.read_bytes())
     h.update(Path(__file__).parent.joinpath("__init__.py").read_bytes())
     from .render import BUILTIN_TEMPLATES
 
@@ -94,11 +96,28 @@ def render_fingerprint(site_dir: Path, base_url: str, include_drafts: bool) -> s
 
 def load(options: BuildOptions, reporter: Reporter, cache: BuildCache | None = None) -> Site:
     """Phase one: read and validate everything; raise BuildError with every problem."""
+    return load_all(options, reporter, cache)[0]
+
+
+def load_all(options: BuildOptions, reporter: Reporter, cache: BuildCache | None = None):
+    """Phase one including the broadcast scripts (validated and composed, not yet written)."""
     reporter.stage("读取与校验")
     site = load_site(options.site_dir, include_drafts=options.include_drafts, now=options.now,
                      base_url=options.base_url, jobs=options.jobs, cache=cache)
+    plan = _broadcast_plan(site, cache, reporter)
     _strict(options, site.diagnostics)
-    return site
+    return site, plan
+
+
+def _broadcast_plan(site: Site, cache: BuildCache | None, reporter: Reporter):
+    from . import broadcast
+
+    reporter.stage("广播稿")
+    plan = broadcast.plan(site, cache)
+    if any(d.level == "error" for d in plan.diagnostics):
+        raise BuildError(sorted(site.diagnostics + plan.diagnostics))
+    site.diagnostics = sorted(site.diagnostics + plan.diagnostics)
+    return plan
 
 
 def _strict(options: BuildOptions, warnings: list[Diagnostic]) -> None:
@@ -138,7 +157,7 @@ def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) 
     if options.base_url:
         config = config.with_base_url(options.base_url)
     inputs = discover(options.site_dir, diags)
-    fingerprint = render_fingerprint(options.site_dir, config.base_url, options.include_drafts)
+    fingerprint = render_fingerprint(options.site_dir, config.base_url, options.include_drafts, options.audio)
     now = options.now or build_now()
     if (manifest is not None and not diags.items and manifest.render_fp == fingerprint
             and manifest.inputs == inputs[2] and manifest.include_drafts == options.include_drafts
@@ -148,14 +167,25 @@ def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) 
 
     site = load_site(options.site_dir, include_drafts=options.include_drafts, now=now, jobs=options.jobs,
                      cache=cache, config=config, inputs=inputs)
+    plan = _broadcast_plan(site, cache, reporter)
     _strict(options, site.diagnostics)
 
     reporter.stage("规划页面")
+    from . import broadcast
+    from .broadcast_output import broadcast_files, lastmod, links, render_audio
     from .feeds import feed_files
     from .render import Renderer, static_files
     from .sitemap import robots_txt, sitemap_xml
 
-    renderer = Renderer(site)
+    notes: list[str] = []
+    wavs: dict[str, bytes] = {}
+    seconds: dict[str, float] = {}
+    if options.audio:
+        reporter.stage("生成广播音频")
+        wavs, seconds, problem = render_audio(plan, reporter)
+        if problem:
+            notes.append(problem)
+    renderer = Renderer(site, {"broadcast_links": links(plan)})
     jobs = renderer.plan(fingerprint)
     old_pages = manifest.pages if manifest else {}
     old_files = manifest.files if manifest else {}
@@ -175,7 +205,12 @@ def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) 
         files[path] = key
         if data is not None:
             payloads[path] = data
-    add("sitemap.xml", sitemap_xml(site))
+    reporter.stage("生成广播稿")
+    for path, key, data in broadcast_files(plan, renderer, wavs, seconds, fingerprint, old_files):
+        files[path] = key
+        if data is not None and old_files.get(path) != key:
+            payloads[path] = data
+    add("sitemap.xml", sitemap_xml(site, extra={"broadcast/index.html": lastmod(plan) or site.now}))
     add("robots.txt", robots_txt(site))
     for path, source in static_files(site.root):
         add(path, source)
@@ -183,9 +218,10 @@ def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) 
         add(urls.asset_path(source), site.root / source, digest(site.inputs.get(source)))
 
     removed = [p for p in old_pages if p not in pages] + [p for p in old_files if p not in files]
-    result = BuildResult(summarize(site), pages=len(jobs), rendered=len(todo), parsed=site.parsed,
-                         warnings=site.diagnostics, site=site)
-    new_manifest = Manifest(render_fp=fingerprint, inputs=site.inputs, now_boundary=site.next_change(),
+    result = BuildResult(summarize(site), pages=len(jobs) + 1, rendered=len(todo), parsed=site.parsed,
+                         warnings=site.diagnostics, site=site, notes=notes)
+    boundary = min(m for m in (site.next_change(), broadcast.next_change(plan)) if m is not None)
+    new_manifest = Manifest(render_fp=fingerprint, inputs=site.inputs, now_boundary=boundary,
                             include_drafts=options.include_drafts, pages=pages, files=files,
                             summary=result.summary, warnings=site.diagnostics)
     if manifest is not None and not todo and not payloads and not removed:
@@ -219,6 +255,7 @@ def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) 
     cache.save_manifest(new_manifest)
     if staging.note:
         result.notes.append(staging.note)
+    result.plan = plan
     result.files, result.bytes = staging.files, staging.bytes
     return result
 

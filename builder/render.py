@@ -100,7 +100,7 @@ class PageJob:
 class Renderer:
     """Holds the template environment and site-wide context for one build."""
 
-    def __init__(self, site: Site):
+    def __init__(self, site: Site, extra_context: dict | None = None):
         self.site = site
         self.config = site.config
         self.env = make_environment(site.root)
@@ -113,6 +113,7 @@ class Renderer:
             "include_drafts": site.include_drafts,
             "tag_paths": {t.name: urls.tag_page(t.slug) for t in site.tags},
         }
+        self.common.update(extra_context or {})  # e.g. broadcast_links from the broadcast stage
         self._templates: dict[str, jinja2.Template] = {}
 
     # -- helpers ----------------------------------------------------------------------------------
@@ -177,12 +178,14 @@ class Renderer:
         jobs.append(job(urls.HOME, "home_page", (), sigs(home[0]), [(c.name, sigs(es)) for c, es in home[1]],
                         sigs(home[2])))
         tag_paths = self.common["tag_paths"]
+        broadcast_links = self.common.get("broadcast_links", {})
         for index, entry in enumerate(site.entries):
             n = entry.notice
             links = [(ref, self.by_source[t].path if t in self.by_source else None) for ref, t in n.links]
             jobs.append(job(entry.path, "notice_page", (index,), n.digest, sig[id(entry)],
                             sig[id(entry.prev)] if entry.prev else None, sig[id(entry.next)] if entry.next else None,
-                            sigs(entry.related), [tag_paths[t] for t in n.tags], links))
+                            sigs(entry.related), [tag_paths[t] for t in n.tags], links,
+                            broadcast_links.get(n.source)))
         size = config.page_size
         for category in config.categories:
             entries = site.by_category[category.name]

@@ -1,0 +1,432 @@
+"""Broadcast stage, phase one: a loudspeaker script (村村响) for every published notice.
+
+``plan(site)`` validates each notice's ``broadcast:`` field (a string, a
+mapping, or ``false``), composes an automatic draft where none is written,
+normalizes everything into spoken text and returns a :class:`BroadcastPlan`
+with every problem as a :class:`Diagnostic`.  Rendering the files is
+:mod:`broadcast_output`'s job; nothing here writes anything.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from . import __version__, compose
+from .cache import digest
+from .broadcast_config import BroadcastSettings, Region, is_phone, load_settings, normalize_slot
+from .config import nearest
+from .dates import DateProblem, parse_datetime
+from .diagnostics import Diagnostic, Diagnostics
+from .notice import LEVEL_ALIASES, LEVELS, Notice
+from .site import SEVERITY, Entry, Site
+from .speech import has_unspoken, normalize, to_spoken
+
+MAPPING_KEYS = {"script", "level", "regions", "valid_from", "valid_until", "repeat", "slots", "issuer",
+                "contact", "key"}
+AUTO_MARK = "自动生成·待审核"
+_ASCII_PUNCT = str.maketrans({",": "，", ";": "；", ":": "：", "!": "！", "?": "？"})
+_REGION_SPLIT = re.compile(r"\s*[,，、;；]\s*")
+
+
+@dataclass(frozen=True)
+class Script:
+    """One notice's loudspeaker script, fully spoken, with its schedule."""
+
+    slug: str
+    source: str  # notice file
+    title: str
+    page: str  # output path of the notice page
+    level: str  # 日常 / 蓝色 / 黄色 / 橙色 / 红色
+    regions: tuple[Region, ...]
+    valid_from: datetime
+    valid_until: datetime
+    repeat: int
+    slots: tuple[str, ...]
+    issuer: str
+    contact: str  # as written (for people); the spoken form is in ``lines``
+    auto: bool
+    intro: tuple[str, ...]  # attention call(s) and the issuer/time line
+    body: tuple[str, ...]  # spoken sentences, each ≤ about 25 字
+    key: str  # the key action, repeated after the body ("" when none)
+    contact_line: str
+    close: str
+    chars: int  # spoken 字 of the body
+    seconds: int  # estimated duration of the whole script
+    rate: int  # 字/分 used for the estimate
+    notice_date: datetime
+    expired: bool  # the validity window ended before the build's "now"
+    polyphones: tuple[tuple[str, str], ...] = ()  # (word, pinyin with tone marks) found in the text
+    review: tuple[str, ...] = ()  # notes for the person reviewing an automatic draft
+
+    @property
+    def emergency(self) -> bool:
+        return self.level != "日常"
+
+    @property
+    def severity(self) -> int:
+        return SEVERITY[self.level]
+
+    @property
+    def has_cap(self) -> bool:
+        return self.emergency
+
+    def paragraphs(self) -> list[str]:
+        """The script as read aloud, one paragraph per part (attention, intro, body, ...)."""
+        out = list(self.intro)
+        out.append("".join(self.body))
+        if self.key:
+            out.append(f"再提醒一遍：{self.key}")
+        if self.contact_line:
+            out.append(self.contact_line)
+        for _ in range(self.repeat - 1):
+            out.append("现在重复播送一遍。")
+            out.append("".join(self.body))
+        out.append(self.close)
+        return out
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.paragraphs())
+
+    @property
+    def body_text(self) -> str:
+        return "".join(self.body)
+
+    def total_chars(self) -> int:
+        return compose.count_chars(self.text)
+
+
+@dataclass
+class BroadcastPlan:
+    settings: BroadcastSettings
+    scripts: list[Script]  # ordered by severity, then newest first
+    now: datetime
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    keys: dict[str, str] = field(default_factory=dict)  # notice source -> composition key of its script
+
+    def by_source(self) -> dict[str, Script]:
+        return {s.source: s for s in self.scripts}
+
+    def current(self) -> list[Script]:
+        return [s for s in self.scripts if not s.expired]
+
+
+def plan(site: Site, cache=None) -> BroadcastPlan:
+    """Validate and compose every script.  Errors are left in ``diagnostics`` (the caller raises).
+
+    With a :class:`~builder.cache.BuildCache`, a script is composed again only when its
+    notice, URL, slug or the broadcast settings changed; the passing of time only
+    updates whether it has expired.
+    """
+    diags = Diagnostics()
+    settings = load_settings(site.root, site.config, diags)
+    settings_fp = digest(__version__, repr(settings))
+    old = cache.load_scripts(settings_fp) if cache is not None else {}
+    fresh: dict[str, tuple] = {}
+    scripts: list[Script] = []
+    entries = [e for e in site.entries if e.status == "published"]
+    counts: dict[str, int] = {}
+    for entry in entries:
+        counts[entry.notice.slug] = counts.get(entry.notice.slug, 0) + 1
+    for entry in sorted(entries, key=lambda e: e.notice.source):
+        notice = entry.notice
+        raw = notice.stage_fields.get("broadcast", None)
+        if raw is False:
+            continue
+        slug = notice.slug
+        if counts[slug] > 1:
+            slug = f"{slug}-{entry.date:%Y%m}"
+        key = digest(notice.digest, entry.path, slug)
+        hit = old.get(notice.source)
+        if hit is not None and hit[0] == key:
+            script, items = hit[1], hit[2]
+            if script is not None:
+                script = replace(script, expired=script.valid_until <= site.now)
+        else:
+            local = Diagnostics()
+            text = ""
+            if raw not in (None, True):
+                try:
+                    text = (site.root / notice.source).read_bytes().decode(
+                        "utf-8-sig", errors="replace").replace("\r\n", "\n")
+                except OSError:
+                    text = ""
+            script = build_script(entry, raw, slug, settings, site.now, text, local, body=site.body(notice))
+            items = local.items
+        diags.extend(items)
+        fresh[notice.source] = (key, script, items)
+        if script is not None:
+            scripts.append(script)
+    if cache is not None and fresh != old:
+        cache.save_scripts(settings_fp, fresh)
+    scripts.sort(key=lambda s: (-s.severity, -s.notice_date.timestamp(), s.slug))
+    return BroadcastPlan(settings, scripts, site.now, diags.sorted(),
+                         keys={source: entry[0] for source, entry in fresh.items()})
+
+
+def next_change(plan: BroadcastPlan) -> datetime:
+    """Playlists and the broadcaster's page change at local midnight and when a script's window opens or ends."""
+    now = plan.now
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    moments = [midnight]
+    for script in plan.scripts:
+        for moment in (script.valid_from, script.valid_until):
+            if moment > now:
+                moments.append(moment)
+    return min(moments)
+
+
+def _sub_line(text: str, start: int, key: str) -> int:
+    """Line of an indented ``key:`` below line ``start`` (the ``broadcast:`` line)."""
+    pattern = re.compile(r"^\s+" + re.escape(key) + r"\s*:")
+    lines = text.split("\n")
+    for no in range(start, len(lines)):
+        line = lines[no]
+        if line.strip() and not line[0].isspace() and no > start:
+            break
+        if pattern.match(line):
+            return no + 1
+    return start
+
+
+def build_script(entry: Entry, raw, slug: str, settings: BroadcastSettings, now: datetime, file_text: str,
+                 diags: Diagnostics, body: str | None = None) -> Script | None:
+    notice = entry.notice
+    body = notice.body_html if body is None else body
+    rel = notice.source
+    top = notice.key_lines.get("broadcast", notice.body_line)
+    n_errors = len(diags.errors)
+
+    def line(key: str) -> int:
+        return _sub_line(file_text, top, key) if file_text else top
+
+    fields: dict = {}
+    if raw is None or raw is True:
+        fields = {}
+    elif isinstance(raw, str):
+        fields = {"script": raw}
+    elif isinstance(raw, dict):
+        fields = raw
+        for key in fields:
+            if key not in MAPPING_KEYS:
+                diags.warning(rel, line(str(key)), "broadcast-unknown-key",
+                              f"broadcast 中的未知字段“{key}”{nearest(str(key), MAPPING_KEYS)}")
+    else:
+        diags.error(rel, top, "broadcast-type",
+                    "broadcast 应当是一段广播稿文字、false（不生成广播稿），或缩进的字段，例如：\n"
+                    "  broadcast:\n    script: 广播稿正文\n    regions: [尚店镇]")
+        return None
+
+    def text_field(key: str) -> str:
+        value = fields.get(key)
+        if value is None:
+            return ""
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            diags.error(rel, line(key), "broadcast-type", f"broadcast.{key} 应当是一段文字")
+            return ""
+        return str(value).strip()
+
+    written = text_field("script")
+    if "script" in fields and not written and not isinstance(fields.get("script"), (dict, list, bool)):
+        diags.error(rel, line("script"), "broadcast-empty", "broadcast.script 是空的：请写上广播稿，或删除这一项让程序自动生成草稿")
+
+    level = notice.level
+    if fields.get("level") not in (None, ""):
+        raw_level = str(fields["level"]).strip()
+        level = LEVEL_ALIASES.get(raw_level) or LEVEL_ALIASES.get(raw_level.lower())
+        if level is None:
+            diags.error(rel, line("level"), "broadcast-level",
+                        f"broadcast.level“{raw_level}”无法识别，只能是：{' / '.join(LEVELS)}")
+            level = notice.level
+    emergency = level != "日常"
+
+    regions: list[Region] = []
+    raw_regions = fields.get("regions")
+    if raw_regions not in (None, "", []):
+        names = _REGION_SPLIT.split(raw_regions.strip()) if isinstance(raw_regions, str) else raw_regions
+        if not isinstance(names, list):
+            diags.error(rel, line("regions"), "broadcast-type", "broadcast.regions 应当是地区列表，例如 regions: [尚店镇, 八台镇]")
+            names = []
+        declared = settings.regions
+        for name in names:
+            found = declared.find(str(name).strip())
+            if found is None:
+                options = "、".join(r.name for r in declared.items[:12]) or "（site.yaml 中还没有声明 regions）"
+                diags.error(rel, line("regions"), "broadcast-region",
+                            f"地区“{name}”没有在 site.yaml 的 regions 中声明；可选：{options}")
+            elif found not in regions:
+                regions.append(found)
+    if not regions and settings.regions.county is not None:
+        regions = [settings.regions.county]
+
+    def date_field(key: str) -> datetime | None:
+        value = fields.get(key)
+        if value in (None, ""):
+            return None
+        try:
+            return parse_datetime(value, notice.date.tzinfo)
+        except DateProblem as exc:
+            diags.error(rel, line(key), "broadcast-date", f"broadcast.{key}：{exc}")
+            return None
+
+    start = notice.date if not notice.publish_at or notice.publish_at < notice.date else notice.publish_at
+    valid_from = date_field("valid_from") or start
+    valid_until = date_field("valid_until") or notice.expires or valid_from + timedelta(days=settings.valid_days)
+    if valid_until <= valid_from:
+        diags.error(rel, line("valid_until") if "valid_until" in fields else top, "broadcast-window",
+                    "广播有效期的结束时间（valid_until，默认取 expires）早于开始时间（valid_from），请检查两个时间")
+
+    repeat = settings.repeat(emergency)
+    if "repeat" in fields:
+        value = fields["repeat"]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+            diags.error(rel, line("repeat"), "broadcast-repeat", f"broadcast.repeat 应当是 1 到 5 之间的整数（播送遍数），现在是“{value}”")
+        else:
+            repeat = value
+
+    slots = settings.slots
+    if "slots" in fields:
+        raw_slots = fields["slots"] if isinstance(fields["slots"], list) else [fields["slots"]]
+        parsed = []
+        for item in raw_slots:
+            slot = normalize_slot(item)
+            if slot is None:
+                diags.error(rel, line("slots"), "broadcast-slots",
+                            f"broadcast.slots 中的播出时间“{item}”格式不对，请写成带引号的 \"07:00\"")
+            else:
+                parsed.append(slot)
+        slots = tuple(sorted(set(parsed))) or slots
+
+    issuer = text_field("issuer") or notice.origin or settings.issuer
+    contact = text_field("contact")
+    if contact and not is_phone(contact):
+        diags.error(rel, line("contact"), "broadcast-contact",
+                    f"broadcast.contact 应当是一个电话号码（如 0375-8123456、12345），现在是“{contact}”")
+        contact = ""
+    key_written = text_field("key")
+
+    if len(diags.errors) > n_errors:
+        return None
+
+    keep = settings.keep
+    limit = settings.limit(emergency)
+    review: list[str] = []
+    auto = not written
+    if auto:
+        draft = compose.compose_draft(body, notice.summary, settings.locality, limit)
+        source_text = "\n".join(draft)
+        if not contact:
+            contact = _first_phone(body) or settings.contact
+    else:
+        source_text = written
+        contact = contact or settings.contact
+
+    spoken, notes = normalize(source_text, mode="script", keep=keep)
+    for note in notes:
+        if auto:
+            review.append(note.message)
+        else:
+            diags.warning(rel, line("script") if isinstance(raw, dict) else top, f"broadcast-{note.code}", note.message)
+    spoken = spoken.translate(_ASCII_PUNCT)
+    body = compose.split_sentences(spoken, settings.sentence_chars)
+    chars = compose.count_chars("".join(body))
+    if chars > limit:
+        if auto:
+            body = compose.trim(body, limit)
+            review.append(f"草稿超过 {limit} 字，已截短。")
+            chars = compose.count_chars("".join(body))
+        else:
+            kind = "应急" if emergency else "日常"
+            diags.warning(rel, line("script") if isinstance(raw, dict) else top, "broadcast-too-long",
+                          f"广播稿正文有 {chars} 字，超过{kind}广播 {limit} 字的上限；请压缩到 {limit} 字以内"
+                          f"（约 {limit * 60 // settings.rate(emergency)} 秒）")
+    if auto:
+        review.insert(0, "本稿由程序从公告正文摘编，请核对事实、删改后再播出；确认后可把稿件写入公告的 broadcast 字段。")
+
+    key = ""
+    if key_written:
+        key = _spoken_sentence(key_written, keep)
+    else:
+        key = compose.key_action(body)
+        if key and body and key == body[-1] and len(body) == 1:
+            key = ""
+    contact_line = f"联系电话：{to_spoken(contact, keep=keep)}。" if contact else ""
+    attention = settings.attention.rstrip("！!。，,") + "！"
+    title = re.sub(r"\s+", "，", _title(notice.title, settings.locality).strip())
+    intro_line = (f"现在播送{issuer}{_spoken_when(notice.date, emergency)}发布的{_kind(notice, level)}。"
+                  f"{_spoken_sentence(title, keep)}")
+    intro = (attention, attention) if emergency else (attention,)
+    intro = intro + (intro_line,)
+    close = f"{issuer}，{to_spoken(f'{notice.date.year}年{notice.date.month}月{notice.date.day}日')}。"
+
+    script = Script(
+        slug=slug, source=rel, title=notice.title, page=entry.path, level=level, regions=tuple(regions),
+        valid_from=valid_from, valid_until=valid_until, repeat=repeat, slots=slots, issuer=issuer,
+        contact=contact, auto=auto, intro=intro, body=tuple(body), key=key, contact_line=contact_line,
+        close=close, chars=chars, seconds=0, rate=settings.rate(emergency), notice_date=notice.date,
+        expired=valid_until <= now, review=tuple(review),
+    )
+    total = script.total_chars()
+    seconds = round(total * 60 / script.rate)
+    words = settings.lexicon.found_in(script.text)
+    polyphones = tuple((w, _tone_marks(settings.lexicon.words[w])) for w in words)
+    from dataclasses import replace
+
+    script = replace(script, seconds=seconds, polyphones=polyphones)
+    leftovers = has_unspoken(script.text, keep)
+    if leftovers:
+        diags.warning(rel, top, "broadcast-unspoken",
+                      f"广播稿中仍有无法直接朗读的内容：{'、'.join(sorted(set(leftovers))[:5])}；请改写成汉字")
+    return script
+
+
+def _spoken_sentence(text: str, keep) -> str:
+    spoken = normalize(text, mode="script", keep=keep)[0].translate(_ASCII_PUNCT).strip()
+    return spoken if spoken.endswith(("。", "！", "？")) else spoken.rstrip("，；：、") + "。"
+
+
+def _title(title: str, locality: str) -> str:
+    return compose.LOCAL_RE.sub(locality, title) if locality else title
+
+
+def _kind(notice: Notice, level: str) -> str:
+    if level != "日常":
+        return "预警信息"
+    for word in ("通告", "公告", "通知", "启事", "提示"):
+        if notice.title.endswith(word) or notice.title.endswith(word + "（征求意见稿）"):
+            return word
+    return "消息"
+
+
+def _spoken_when(when: datetime, with_time: bool) -> str:
+    written = f"{when.year}年{when.month}月{when.day}日"
+    if with_time:
+        written += f"{when.hour}:{when.minute:02d}"
+    return to_spoken(written)
+
+
+_PHONE_IN_BODY = re.compile(r"(?<![0-9])(?:0[0-9]{2,3}-[0-9]{7,8}|1[3-9][0-9]{9}|12345)(?![0-9])")
+
+
+def _first_phone(body_html: str) -> str:
+    m = _PHONE_IN_BODY.search(re.sub(r"<[^>]+>", "", body_html))
+    return m.group() if m else ""
+
+
+def _tone_marks(syllables: tuple[str, ...]) -> str:
+    from pypinyin.contrib.tone_convert import to_tone
+
+    return " ".join(to_tone(s.replace("v", "ü")) for s in syllables)
+
+
+def format_seconds(seconds: int) -> str:
+    """95 -> 一分三十五秒 (spoken, for the broadcaster)."""
+    minutes, rest = divmod(int(seconds), 60)
+    out = ""
+    if minutes:
+        out += to_spoken(f"{minutes}分")
+    if rest or not minutes:
+        out += to_spoken(f"{rest}") + "秒"
+    return out

@@ -1,0 +1,232 @@
+"""Broadcast stage, phase two: the files under ``output/broadcast/``.
+
+``<slug>.txt`` (and ``<slug>.gb18030.txt``), ``<slug>.ssml``, ``<slug>.cap.xml``
+for 蓝色…红色, ``<slug>.wav`` with ``--audio``, ``daily/YYYY-MM-DD.txt`` (and
+``daily/YYYY-MM-DD-<区划代码>.txt`` per region), ``index.json`` and the
+broadcaster's page ``index.html``.  Every function returns (path, bytes).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Iterator
+
+from . import urls
+from .cache import digest
+from .audio import AudioUnavailable, find_espeak, render
+from .broadcast import AUTO_MARK, BroadcastPlan, Script, format_seconds
+from .cap import cap_document
+from .playlist import Playlist, playlists
+from .render import Renderer
+from .speech import to_spoken
+from .ssml import ssml_document
+
+DIR = "broadcast"
+INDEX_PAGE = f"{DIR}/index.html"
+LEVEL_TEXT = {"日常": "日常", "蓝色": "蓝色预警", "黄色": "黄色预警", "橙色": "橙色预警", "红色": "红色预警"}
+
+
+def script_path(script: Script, kind: str = "txt") -> str:
+    suffix = {"txt": ".txt", "gb18030": ".gb18030.txt", "ssml": ".ssml", "cap": ".cap.xml", "wav": ".wav"}[kind]
+    return f"{DIR}/{script.slug}{suffix}"
+
+
+def playlist_path(playlist: Playlist) -> str:
+    if playlist.region is None:
+        return f"{DIR}/daily/{playlist.day:%Y-%m-%d}.txt"
+    return f"{DIR}/daily/{playlist.day:%Y-%m-%d}-{playlist.region.code}.txt"
+
+
+def links(plan: BroadcastPlan) -> dict[str, str]:
+    """Notice source -> output path of its script (for the notice pages)."""
+    return {s.source: script_path(s) for s in plan.scripts}
+
+
+def script_text(script: Script) -> str:
+    head = [f"{AUTO_MARK}：本稿由程序从公告正文摘编，请审核后再播出。", ""] if script.auto else []
+    return "\n".join(head + script.paragraphs()) + "\n"
+
+
+def _spoken_day(dt) -> str:
+    return to_spoken(f"{dt.year}年{dt.month}月{dt.day}日")
+
+
+def _spoken_slot(slot: str) -> str:
+    return to_spoken(slot)
+
+
+def playlist_text(playlist: Playlist, site_title: str) -> str:
+    lines = [f"{site_title}广播播单：{_spoken_day(playlist.day)}"]
+    if playlist.region is not None:
+        lines.append(f"播放范围：{playlist.region.name}")
+    count = len(playlist.items)
+    lines.append(f"共{to_spoken(f'{count}条')}，按顺序播一遍约{format_seconds(playlist.once_seconds)}，"
+                 f"全天合计约{format_seconds(playlist.seconds)}。" if count else "今天没有需要播出的稿件。")
+    for number, item in enumerate(playlist.items, 1):
+        s = item.script
+        when = "立即播出" if item.start == "立即" else f"{_spoken_slot(item.start)}开始"
+        slots = "、".join(_spoken_slot(x) for x in item.slots)
+        lines += ["", f"第{to_spoken(str(number))}条：{LEVEL_TEXT[s.level]}，{when}"
+                      + (f"，播出时段：{slots}" if slots else "") + f"，每遍约{format_seconds(s.seconds)}。"]
+        if s.auto:
+            lines.append(f"{AUTO_MARK}，请审核后再播出。")
+        lines += s.paragraphs()
+    return "\n".join(lines) + "\n"
+
+
+def _iso(dt: datetime) -> str:
+    return dt.isoformat(timespec="seconds")
+
+
+def script_files(script: Script, plan: BroadcastPlan) -> list[str]:
+    files = [script_path(script)]
+    if plan.settings.encoding == "gb18030":
+        files.append(script_path(script, "gb18030"))
+    files.append(script_path(script, "ssml"))
+    if script.has_cap:
+        files.append(script_path(script, "cap"))
+    return files
+
+
+def index_json(plan: BroadcastPlan, base_url: str, lists: list[Playlist], audio: dict[str, float]) -> bytes:
+    scripts = {}
+    for s in sorted(plan.scripts, key=lambda x: x.slug):
+        files = [f.split("/", 1)[1] for f in script_files(s, plan)]
+        entry = {
+            "title": s.title,
+            "url": urls.absolute(base_url, s.page),
+            "page": urls.relative(INDEX_PAGE, s.page),
+            "source": s.source,
+            "level": s.level,
+            "regions": [{"name": r.name, "code": r.code} for r in s.regions],
+            "valid_from": _iso(s.valid_from),
+            "valid_until": _iso(s.valid_until),
+            "expired": s.expired,
+            "repeat": s.repeat,
+            "slots": list(s.slots),
+            "immediate": s.emergency,
+            "chars": s.chars,
+            "seconds": s.seconds,
+            "rate": s.rate,
+            "auto": s.auto,
+            "text": s.text,
+            "polyphones": [{"word": w, "pinyin": p} for w, p in s.polyphones],
+            "files": files,
+        }
+        if s.slug in audio:
+            entry["files"].append(script_path(s, "wav").split("/", 1)[1])
+            entry["audio_seconds"] = round(audio[s.slug], 2)
+        scripts[s.slug] = entry
+    days: dict[str, dict] = {}
+    for p in lists:
+        if p.region is None:
+            days[f"{p.day:%Y-%m-%d}"] = {
+                "file": playlist_path(p).split("/", 1)[1],
+                "scripts": [i.script.slug for i in p.items],
+                "seconds": p.once_seconds,
+                "regions": {},
+            }
+        else:
+            days[f"{p.day:%Y-%m-%d}"]["regions"][p.region.code] = {
+                "name": p.region.name, "file": playlist_path(p).split("/", 1)[1],
+                "scripts": [i.script.slug for i in p.items], "seconds": p.once_seconds,
+            }
+    data = {"today": f"{plan.now:%Y-%m-%d}", "scripts": scripts, "playlists": days}
+    return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")
+
+
+def render_audio(plan: BroadcastPlan, reporter=None) -> tuple[dict[str, bytes], dict[str, float], str]:
+    """WAV bytes and measured seconds per slug; third value is a Chinese note when audio is unavailable."""
+    try:
+        espeak = find_espeak()
+    except AudioUnavailable as exc:
+        return {}, {}, str(exc)
+    data: dict[str, bytes] = {}
+    seconds: dict[str, float] = {}
+    for index, script in enumerate(plan.scripts):
+        try:
+            rendered = render(script, plan.settings, espeak)
+        except AudioUnavailable as exc:
+            return data, seconds, str(exc)
+        data[script.slug] = rendered.data
+        seconds[script.slug] = rendered.seconds
+        if reporter is not None:
+            reporter.progress(index + 1, len(plan.scripts))
+    return data, seconds, ""
+
+
+def broadcast_files(plan: BroadcastPlan, renderer: Renderer, audio: dict[str, bytes] | None = None,
+                    audio_seconds: dict[str, float] | None = None, fingerprint: str = "",
+                    known: dict[str, str] | None = None) -> Iterator[tuple[str, str, bytes | None]]:
+    """Yield (path, key, bytes) for every file under broadcast/; bytes is None when ``known`` has the key.
+
+    A script's files are keyed by its composition key (notice, URL, slug, settings) and
+    whether it has expired, so an incremental build rewrites only the scripts an edit touches.
+    """
+    site = renderer.site
+    settings = plan.settings
+    audio = audio or {}
+    audio_seconds = audio_seconds or {}
+    known = known or {}
+    area_name = settings.regions.county.name if settings.regions.county else (settings.locality or site.config.title)
+    keys = {}
+    for script in sorted(plan.scripts, key=lambda s: s.slug):
+        key = digest(fingerprint, plan.keys.get(script.source, repr(script)), script.expired,
+                     audio_seconds.get(script.slug))
+        keys[script.slug] = key
+        paths = script_files(script, plan) + ([script_path(script, "wav")] if script.slug in audio else [])
+        if all(known.get(p) == key for p in paths):
+            for path in paths:
+                yield path, key, None
+            continue
+        text = script_text(script)
+        yield script_path(script), key, text.encode("utf-8")
+        if settings.encoding == "gb18030":
+            yield script_path(script, "gb18030"), key, text.replace("\n", "\r\n").encode("gb18030")
+        yield script_path(script, "ssml"), key, ssml_document(script, settings.lexicon, settings.ssml_alphabet)
+        if script.has_cap:
+            yield script_path(script, "cap"), key, cap_document(script, settings.cap_sender, site.config.base_url,
+                                                               area_name)
+        if script.slug in audio:
+            yield script_path(script, "wav"), key, audio[script.slug]
+    lists = playlists(plan)
+    for playlist in lists:
+        data = playlist_text(playlist, site.config.title).encode("utf-8")
+        yield playlist_path(playlist), digest(data), data
+    index_key = digest(fingerprint, f"{plan.now:%Y-%m-%d}", sorted(keys.items()),
+                       [(p.day, p.region.code if p.region else "", [i.script.slug for i in p.items]) for p in lists])
+    path = f"{DIR}/index.json"
+    yield path, index_key, None if known.get(path) == index_key else index_json(plan, site.config.base_url, lists,
+                                                                                 audio_seconds)
+    page = broadcaster_page(plan, renderer, lists, audio_seconds)
+    yield INDEX_PAGE, digest(page), page
+
+
+def broadcaster_page(plan: BroadcastPlan, renderer: Renderer, lists: list[Playlist],
+                     audio_seconds: dict[str, float]) -> bytes:
+    today = plan.now.date()
+    todays = next((p for p in lists if p.region is None and p.day == today), None)
+    on_today = {i.script.slug for i in todays.items} if todays else set()
+    upcoming = [s for s in plan.current()
+                if s.slug not in on_today and s.valid_from.astimezone(plan.now.tzinfo).date() > today]
+    upcoming.sort(key=lambda s: (s.valid_from, -s.severity, s.slug))
+    daily = [p for p in lists if p.region is None]
+    regional = {}
+    for p in lists:
+        if p.region is not None:
+            regional.setdefault(p.day, []).append(p)
+    from .render import Crumb
+
+    return renderer.render(
+        "broadcast.html", INDEX_PAGE, plan=plan, today=todays, upcoming=upcoming, daily=daily,
+        regional=regional, archive=sorted(plan.scripts, key=lambda s: (-s.notice_date.timestamp(), s.slug)),
+        files=lambda s: script_files(s, plan) + ([script_path(s, "wav")] if s.slug in audio_seconds else []),
+        playlist_path=playlist_path, audio_seconds=audio_seconds, LEVEL_TEXT=LEVEL_TEXT,
+        minutes=lambda sec: f"{int(sec) // 60}分{int(sec) % 60:02d}秒" if sec >= 60 else f"{int(sec)}秒",
+        crumbs=[Crumb("首页", urls.HOME)], now=plan.now,
+    )
+
+
+def lastmod(plan: BroadcastPlan) -> datetime | None:
+    return max((s.notice_date for s in plan.scripts), default=None)
