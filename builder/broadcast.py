@@ -122,6 +122,8 @@ def plan(site: Site, cache=None) -> BroadcastPlan:
     """
     diags = Diagnostics()
     settings = load_settings(site.root, site.config, diags)
+    if not settings.enabled:
+        return BroadcastPlan(settings, [], site.now, diags.sorted())
     settings_fp = digest(__version__, repr(settings))
     old = cache.load_scripts(settings_fp) if cache is not None else {}
     fresh: dict[str, tuple] = {}
@@ -130,10 +132,10 @@ def plan(site: Site, cache=None) -> BroadcastPlan:
     counts: dict[str, int] = {}
     for entry in entries:
         counts[entry.notice.slug] = counts.get(entry.notice.slug, 0) + 1
+    todo: list[tuple[Entry, str, str]] = []
     for entry in sorted(entries, key=lambda e: e.notice.source):
         notice = entry.notice
-        raw = notice.stage_fields.get("broadcast", None)
-        if raw is False:
+        if notice.stage_fields.get("broadcast", None) is False:
             continue
         slug = notice.slug
         if counts[slug] > 1:
@@ -141,22 +143,17 @@ def plan(site: Site, cache=None) -> BroadcastPlan:
         key = digest(notice.digest, entry.path, slug)
         hit = old.get(notice.source)
         if hit is not None and hit[0] == key:
-            script, items = hit[1], hit[2]
+            script = hit[1]
             if script is not None:
                 script = replace(script, expired=script.valid_until <= site.now)
+            fresh[notice.source] = (key, script, hit[2])
         else:
-            local = Diagnostics()
-            text = ""
-            if raw not in (None, True):
-                try:
-                    text = (site.root / notice.source).read_bytes().decode(
-                        "utf-8-sig", errors="replace").replace("\r\n", "\n")
-                except OSError:
-                    text = ""
-            script = build_script(entry, raw, slug, settings, site.now, text, local, body=site.body(notice))
-            items = local.items
+            todo.append((entry, slug, key))
+    for (entry, _slug, key), (script, items) in zip(todo, _compose_all(site, settings, todo)):
+        fresh[entry.notice.source] = (key, script, items)
+    for source in sorted(fresh):
+        _key, script, items = fresh[source]
         diags.extend(items)
-        fresh[notice.source] = (key, script, items)
         if script is not None:
             scripts.append(script)
     if cache is not None and fresh != old:
@@ -164,6 +161,47 @@ def plan(site: Site, cache=None) -> BroadcastPlan:
     scripts.sort(key=lambda s: (-s.severity, -s.notice_date.timestamp(), s.slug))
     return BroadcastPlan(settings, scripts, site.now, diags.sorted(),
                          keys={source: entry[0] for source, entry in fresh.items()})
+
+
+PARALLEL_COMPOSE = 300  # scripts; below this a worker pool costs more than it saves
+_compose_state: dict = {}
+
+
+def _compose_one(site: Site, settings: BroadcastSettings, entry: Entry, slug: str) -> tuple:
+    notice = entry.notice
+    raw = notice.stage_fields.get("broadcast", None)
+    text = ""
+    if raw not in (None, True):
+        try:
+            text = (site.root / notice.source).read_bytes().decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
+        except OSError:
+            text = ""
+    local = Diagnostics()
+    script = build_script(entry, raw, slug, settings, site.now, text, local, body=site.body(notice))
+    return script, local.items
+
+
+def _compose_chunk(indices: list[int]) -> list[tuple]:
+    site, settings, todo = _compose_state["site"], _compose_state["settings"], _compose_state["todo"]
+    return [_compose_one(site, settings, todo[i][0], todo[i][1]) for i in indices]
+
+
+def _compose_all(site: Site, settings: BroadcastSettings, todo: list) -> list[tuple]:
+    """Compose the scripts not found in the cache, over both cores when there are many."""
+    import multiprocessing
+    import os
+
+    jobs = os.cpu_count() or 1
+    if jobs <= 1 or len(todo) < PARALLEL_COMPOSE or "fork" not in multiprocessing.get_all_start_methods():
+        return [_compose_one(site, settings, entry, slug) for entry, slug, _key in todo]
+    _compose_state.update(site=site, settings=settings, todo=todo)
+    step = 200
+    chunks = [list(range(i, min(i + step, len(todo)))) for i in range(0, len(todo), step)]
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            return [result for batch in pool.map(_compose_chunk, chunks) for result in batch]
+    finally:
+        _compose_state.clear()
 
 
 def next_change(plan: BroadcastPlan) -> datetime:

@@ -22,7 +22,7 @@ PINYIN_SYLLABLE_RE = re.compile(r"^(?:[a-zü]|v)+[1-5]$")
 HAN_RE = re.compile(r"[\u3400-\u9fff]")
 
 BROADCAST_KEYS = {
-    "attention", "issuer", "contact", "locality", "limits", "rates", "repeat", "slots", "valid_days",
+    "enabled", "attention", "issuer", "contact", "locality", "limits", "rates", "repeat", "slots", "valid_days",
     "encoding", "lexicon", "keep", "cap_sender", "ssml_alphabet", "audio_rate_factor",
 }
 LIMIT_KEYS = {"daily", "emergency", "sentence"}
@@ -77,6 +77,7 @@ class Lexicon:
 
 @dataclass(frozen=True)
 class BroadcastSettings:
+    enabled: bool = True  # false: a site without loudspeakers gets no scripts at all
     attention: str = "全体村民请注意"
     issuer: str = ""  # default issuer when a notice has no source
     contact: str = ""  # default contact phone
@@ -219,7 +220,12 @@ def load_settings(root: Path, config: SiteConfig, diags: Diagnostics) -> Broadca
     lexicon_path = text_value("lexicon", "pronunciations.yaml")
     lexicon = load_lexicon(root, lexicon_path, diags, required="lexicon" in raw)
 
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        err("enabled", "broadcast.enabled 只能写 true 或 false")
+        enabled = True
     return BroadcastSettings(
+        enabled=enabled,
         attention=text_value("attention", "全体村民请注意") or "全体村民请注意",
         issuer=text_value("issuer", config.default_source),
         contact=contact,
