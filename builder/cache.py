@@ -82,12 +82,66 @@ def output_id(output: Path) -> tuple:
     return (st.st_ino, st.st_dev, st.st_ctime_ns)
 
 
+class BodyStore:
+    """Rendered body HTML by notice digest, one file each, written by the parsing workers.
+
+    Keeping bodies on disk instead of in the main process keeps a 10,000-notice build
+    within a few hundred MB, and lets an incremental build re-render a neighbour's page
+    without parsing its Markdown again.
+    """
+
+    def __init__(self, directory: Path):
+        self.dir = directory
+
+    def _path(self, digest_: str) -> str:
+        return os.path.join(self.dir, digest_[:2], digest_ + ".html")
+
+    def write(self, digest_: str, html: str) -> bool:
+        path = self._path(digest_)
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            tmp = f"{path}.{os.getpid()}.tmp"
+            with open(tmp, "w", encoding="utf-8") as fh:
+                fh.write(html)
+            os.replace(tmp, path)
+            return True
+        except OSError:
+            return False
+
+    def read(self, digest_: str) -> str | None:
+        try:
+            with open(self._path(digest_), encoding="utf-8") as fh:
+                return fh.read()
+        except OSError:
+            return None
+
+    def prune(self, keep: set[str]) -> None:
+        """Delete bodies of notice versions that no longer exist."""
+        try:
+            buckets = os.listdir(self.dir)
+        except OSError:
+            return
+        for bucket in buckets:
+            folder = os.path.join(self.dir, bucket)
+            try:
+                names = os.listdir(folder)
+            except OSError:
+                continue
+            for name in names:
+                if name.endswith(".html") and name[:-5] not in keep:
+                    try:
+                        os.unlink(os.path.join(folder, name))
+                    except OSError:
+                        pass
+
+
 class BuildCache:
     def __init__(self, site_root: Path, output: Path, enabled: bool = True):
         self.dir = site_root / ".cache" / "notice-pipeline"
         self.enabled = enabled
         out_key = hashlib.blake2b(str(output.absolute()).encode(), digest_size=8).hexdigest()
         self.notices_file = self.dir / "notices.pickle"
+        self.bodies = BodyStore(self.dir / f"bodies-{__version__}")
         self.scripts_file = self.dir / "scripts.pickle"
         self.manifest_file = self.dir / f"manifest-{out_key}.pickle"
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from . import __version__, slugs
-from .cache import BuildCache, CachedNotice, digest
+from .cache import BodyStore, BuildCache, CachedNotice, digest
 from .config import SiteConfig, load_config
 from .diagnostics import BuildError, Diagnostic, Diagnostics
 from .notice import Notice, load_notice
@@ -72,18 +72,27 @@ class Site:
     include_drafts: bool = False
     parsed: int = 0  # notices parsed in this build (the rest came from the cache)
     inputs: dict = field(default_factory=dict)  # every file under content/ -> stamp
+    store: BodyStore | None = None  # where body HTML lives when it is not kept in memory
 
     @property
     def published(self) -> list[Entry]:
         return [e for e in self.entries if e.status == "published"]
 
     def body(self, notice: Notice) -> str:
-        """The notice's body HTML; a notice restored from the cache is parsed again for it."""
+        """The notice's body HTML: in memory, from the body store, or (store lost) parsed again."""
         if notice.body_html or not notice.digest:
             return notice.body_html
+        if self.store is not None:
+            html = self.store.read(notice.digest)
+            if html is not None:
+                return html
         others = {rel: stamp[0] for rel, stamp in self.inputs.items()}
         fresh, _items, _deps = _load_one(str(self.root), notice.source, self.config, others)
-        return fresh.body_html if fresh is not None else ""
+        if fresh is None:
+            return ""
+        if self.store is not None:
+            self.store.write(fresh.digest, fresh.body_html)
+        return fresh.body_html
 
     def next_change(self) -> datetime | None:
         """The next moment at which the passing of time alone changes the site."""
@@ -170,8 +179,8 @@ def discover(root: Path, diags: Diagnostics) -> tuple[list[str], dict[str, int],
 _worker_state: dict = {}
 
 
-def _init_worker(root: str, config: SiteConfig, others: dict[str, int]) -> None:
-    _worker_state.update(root=root, config=config, others=others)
+def _init_worker(root: str, config: SiteConfig, others: dict[str, int], store: BodyStore | None) -> None:
+    _worker_state.update(root=root, config=config, others=others, store=store)
 
 
 Loaded = tuple  # (Notice | None, list[Diagnostic], deps: tuple[(path, size | None), ...])
@@ -179,7 +188,17 @@ Loaded = tuple  # (Notice | None, list[Diagnostic], deps: tuple[(path, size | No
 
 def _load_many(rels: list[str]) -> list[Loaded]:
     root, config, others = _worker_state["root"], _worker_state["config"], _worker_state["others"]
-    return [_load_one(root, rel, config, others) for rel in rels]
+    return [_stored(_load_one(root, rel, config, others), _worker_state["store"]) for rel in rels]
+
+
+def _stored(loaded: Loaded, store: BodyStore | None) -> Loaded:
+    """Move the body HTML into the store (when there is one), keeping the notice small."""
+    notice = loaded[0]
+    if store is None or notice is None or not notice.body_html:
+        return loaded
+    if not store.write(notice.digest, notice.body_html):
+        return loaded
+    return (replace(notice, body_html=""),) + tuple(loaded[1:])
 
 
 def _load_one(root: str, rel: str, config: SiteConfig, others: dict[str, int]) -> Loaded:
@@ -201,10 +220,10 @@ def _load_one(root: str, rel: str, config: SiteConfig, others: dict[str, int]) -
 
 
 def load_notices(root: Path, rels: list[str], config: SiteConfig, others: dict[str, int],
-                 jobs: int | None = None) -> list[Loaded]:
+                 jobs: int | None = None, store: BodyStore | None = None) -> list[Loaded]:
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     if jobs <= 1 or len(rels) < PARALLEL_THRESHOLD:
-        return [_load_one(str(root), rel, config, others) for rel in rels]
+        return [_stored(_load_one(str(root), rel, config, others), store) for rel in rels]
     import multiprocessing
 
     ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
@@ -212,7 +231,7 @@ def load_notices(root: Path, rels: list[str], config: SiteConfig, others: dict[s
     batches = [rels[i:i + chunk] for i in range(0, len(rels), chunk)]
     results: list = []
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                             initargs=(str(root), config, others)) as pool:
+                             initargs=(str(root), config, others, store)) as pool:
         for batch in pool.map(_load_many, batches):
             results.extend(batch)
     return results
@@ -262,7 +281,8 @@ def load_site(root: Path, *, include_drafts: bool = False, now: datetime | None 
             diags.extend(hit.warnings)
         else:
             to_parse.append(rel)
-    for rel, (notice, items, deps) in zip(to_parse, load_notices(root, to_parse, config, others, jobs)):
+    store = cache.bodies if cache is not None else None
+    for rel, (notice, items, deps) in zip(to_parse, load_notices(root, to_parse, config, others, jobs, store)):
         diags.extend(items)
         if notice is not None:
             notices.append(notice)
@@ -275,6 +295,9 @@ def load_site(root: Path, *, include_drafts: bool = False, now: datetime | None 
         cache.save_notices(parse_fp, fresh)
     site.parsed = len(to_parse)
     site.inputs = stamps
+    site.store = store
+    if store is not None and to_parse:
+        store.prune({n.digest for n in notices})
     return site
 
 

@@ -119,8 +119,9 @@ def test_corrupt_cache_is_ignored(tmp_path):
     site = copy_site(tmp_path / "site")
     out = tmp_path / "out"
     assert run_build("--site", str(site), "--output", str(out)).returncode == 0
-    for file in (site / ".cache" / "notice-pipeline").iterdir():
-        file.write_bytes(b"garbage")
+    for file in (site / ".cache" / "notice-pipeline").rglob("*"):
+        if file.is_file():
+            file.write_bytes(b"garbage")
     result = run_build("--site", str(site), "--output", str(out))
     assert result.returncode == 0, result.stderr
     cold = tmp_path / "cold"
