@@ -10,7 +10,7 @@ from pathlib import Path
 from . import urls
 from .diagnostics import BuildError, Diagnostic
 from .feeds import feed_files
-from .publish import OutputLock, Staging
+from .publish import OutputLock, Staging, recover_interrupted
 from .render import Renderer, static_files
 from .report import Reporter
 from .site import Site, load_site
@@ -58,6 +58,7 @@ def check(options: BuildOptions, reporter: Reporter) -> Site:
 def build(options: BuildOptions, reporter: Reporter) -> BuildResult:
     """Phase two after phase one: render everything into staging, then swap it in."""
     started = time.perf_counter()
+    recover_interrupted(options.output_dir)
     site = load(options, reporter)
     result = BuildResult(site, warnings=site.diagnostics)
     with OutputLock(options.output_dir, on_wait=reporter.waiting_for_lock):
