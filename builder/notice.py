@@ -148,14 +148,17 @@ def _kind(value) -> str:
     return f"“{value}”"
 
 
-def resolve_local(ref: str, notice_rel: str, content_dir: str = "content") -> str | None:
+def resolve_local(ref: str, notice_rel: str, content_dir: str = "content", *, url: bool = True) -> str | None:
     """Resolve a relative reference from a notice to a site-relative path inside content/.
 
+    ``url=True`` (links in the body): ``?query`` and ``#fragment`` are dropped and
+    ``%xx`` decoded.  ``url=False`` (``image``/``attachments`` fields): the text is
+    a file name, so ``#``, ``?`` and ``%`` are part of it.
     Returns None when the reference is absolute, external or leaves ``content/``.
     """
     if not ref or ref.startswith(("/", "#", "\\")) or re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", ref) or "\\" in ref:
         return None
-    path = unquote(ref.split("#", 1)[0].split("?", 1)[0])
+    path = unquote(ref.split("#", 1)[0].split("?", 1)[0]) if url else ref
     base = posixpath.dirname(notice_rel)
     joined = posixpath.normpath(posixpath.join(base, path))
     if not joined.startswith(content_dir + "/"):
@@ -254,7 +257,7 @@ def load_notice(data: bytes, rel: str, config: SiteConfig, exists, diags: Diagno
 
     def local_file(ref, key: str) -> tuple[str, int] | None:
         ref = _text(ref)
-        target = resolve_local(ref, rel)
+        target = resolve_local(ref, rel, url=False)
         if target is None:
             diags.error(rel, line(key), "path-outside",
                         f"“{key}”的文件“{ref}”不在 content 目录内；请把文件放在公告旁边，并写相对路径，例如 {key}: photo.jpg")

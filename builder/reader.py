@@ -96,11 +96,17 @@ def key_lines(text: str, first_line: int) -> dict:
     return lines
 
 
+def size_ok(size: int, rel: str, diags: Diagnostics) -> bool:
+    if size <= MAX_BYTES:
+        return True
+    diags.error(rel, 0, "file-too-large",
+                f"文件大小 {size / 1048576:.1f} MB，超过 {MAX_BYTES // 1048576} MB 上限；图片和附件请单独存放，不要写进正文")
+    return False
+
+
 def read(data: bytes, rel: str, diags: Diagnostics) -> RawDoc | None:
     """Parse one notice file; every problem goes to ``diags``."""
-    if len(data) > MAX_BYTES:
-        diags.error(rel, 0, "file-too-large",
-                    f"文件大小 {len(data) / 1048576:.1f} MB，超过 {MAX_BYTES // 1048576} MB 上限；图片和附件请单独存放，不要写进正文")
+    if not size_ok(len(data), rel, diags):
         return None
     if not data.strip(b"\xef\xbb\xbf \t\r\n"):
         diags.error(rel, 0, "file-empty", "文件是空的，请填写标题、日期和正文，或删除这个文件")

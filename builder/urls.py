@@ -52,10 +52,10 @@ def relative(from_page: str, target: str) -> str:
     """URL of ``target`` (output-relative path) as seen from ``from_page``."""
     start = posixpath.dirname(from_page) or "."
     rel = posixpath.relpath(target, start)
-    return quote(rel, safe="/#?=&%._-~")
+    return quote(rel, safe="/._-~")  # paths are raw file names: "#", "?", "%" are part of them
 
 
 def absolute(base_url: str, target: str) -> str:
     if target.endswith("index.html") and target.count("/") == 0:
         target = ""
-    return base_url + quote(target, safe="/#?=&%._-~")
+    return base_url + quote(target, safe="/._-~")
