@@ -6,6 +6,7 @@ builds of the same content give the same bytes.
 
 from __future__ import annotations
 
+import html
 import posixpath
 import re
 from datetime import datetime, timezone
@@ -27,13 +28,13 @@ def _feed(site: Site, entries: list[Entry], title: str, page: str, rss_path: str
     bodies = {}
     if full:
         bodies = {e.path: _absolutize(renderer.body_for(e, e.path), e.path, site.config.base_url) for e in entries}
-    rss = _generator(site, entries, title, page, rss_path, bodies).rss_str(pretty=True)
+    rss = _generator(site, entries, title, page, rss_path, bodies, rss=True).rss_str(pretty=True)
     atom = _generator(site, entries, title, page, atom_path, bodies).atom_str(pretty=True)
     return rss, atom
 
 
 def _generator(site: Site, entries: list[Entry], title: str, page: str, self_path: str,
-               bodies: dict[str, str]) -> FeedGenerator:
+               bodies: dict[str, str], rss: bool = False) -> FeedGenerator:
     config = site.config
     fg = FeedGenerator()
     fg.id(urls.absolute(config.base_url, page))
@@ -54,7 +55,9 @@ def _generator(site: Site, entries: list[Entry], title: str, page: str, self_pat
         link = urls.absolute(config.base_url, entry.path)
         fe.id(link)
         fe.guid(link, permalink=True)
-        fe.title(notice.title)
+        # Many RSS readers render an item <title> that looks like markup as HTML; a title
+        # with "<" is escaped once more so they show the characters (Atom titles are plain text).
+        fe.title(html.escape(notice.title, quote=False) if rss and "<" in notice.title else notice.title)
         fe.link(href=link)
         fe.published(notice.date)
         fe.updated(notice.updated or notice.date)
@@ -63,7 +66,9 @@ def _generator(site: Site, entries: list[Entry], title: str, page: str, self_pat
         fe.category({"term": notice.category, "label": notice.category})
         for tag in notice.tags:
             fe.category({"term": tag})
-        fe.summary(notice.summary or notice.title)
+        # RSS readers treat <description> as HTML: escape the plain-text summary so that
+        # "<img onerror=...>" typed by an editor stays text (Atom gets type="html" to match).
+        fe.summary(html.escape(notice.summary or notice.title, quote=False), type="html")
         if entry.path in bodies:
             fe.content(bodies[entry.path], type="html")
     return fg

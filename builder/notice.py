@@ -40,6 +40,8 @@ CORE_FIELDS = {
     "attachments", "doc", "body",
 }
 STAGE_FIELDS = {"broadcast", "reviews", "reprint", "allow"}
+# Fields that must be a single piece of text (title and summary have their own checks).
+SCALAR_FIELDS = ("slug", "category", "level", "editor", "source", "image", "image_alt", "image_caption")
 _TAG_SPLIT = re.compile(r"\s*[,，、;；]\s*")
 
 
@@ -148,14 +150,17 @@ def _kind(value) -> str:
     return f"“{value}”"
 
 
-def resolve_local(ref: str, notice_rel: str, content_dir: str = "content") -> str | None:
+def resolve_local(ref: str, notice_rel: str, content_dir: str = "content", *, url: bool = True) -> str | None:
     """Resolve a relative reference from a notice to a site-relative path inside content/.
 
+    ``url=True`` (links in the body): ``?query`` and ``#fragment`` are dropped and
+    ``%xx`` decoded.  ``url=False`` (``image``/``attachments`` fields): the text is
+    a file name, so ``#``, ``?`` and ``%`` are part of it.
     Returns None when the reference is absolute, external or leaves ``content/``.
     """
     if not ref or ref.startswith(("/", "#", "\\")) or re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", ref) or "\\" in ref:
         return None
-    path = unquote(ref.split("#", 1)[0].split("?", 1)[0])
+    path = unquote(ref.split("#", 1)[0].split("?", 1)[0]) if url else ref
     base = posixpath.dirname(notice_rel)
     joined = posixpath.normpath(posixpath.join(base, path))
     if not joined.startswith(content_dir + "/"):
@@ -171,12 +176,18 @@ def load_notice(data: bytes, rel: str, config: SiteConfig, exists, diags: Diagno
     raw = reader.read(data, rel, diags)
     if raw is None:
         return None
-    fields = raw.fields
+    fields = dict(raw.fields)
     lines = raw.key_lines
     n_errors = len(diags.errors)
 
     def line(key: str) -> int:
         return lines.get(key, 1)
+
+    for key in SCALAR_FIELDS:
+        if isinstance(fields.get(key), (dict, list)):
+            value = fields.pop(key)  # reported once; do not cascade into more messages
+            diags.error(rel, line(key), "field-type",
+                        f"“{key}”应当是一行文字，现在是{'列表' if isinstance(value, list) else _kind(value)}")
 
     for key in fields:
         if key not in CORE_FIELDS and key not in STAGE_FIELDS:
@@ -248,7 +259,7 @@ def load_notice(data: bytes, rel: str, config: SiteConfig, exists, diags: Diagno
 
     def local_file(ref, key: str) -> tuple[str, int] | None:
         ref = _text(ref)
-        target = resolve_local(ref, rel)
+        target = resolve_local(ref, rel, url=False)
         if target is None:
             diags.error(rel, line(key), "path-outside",
                         f"“{key}”的文件“{ref}”不在 content 目录内；请把文件放在公告旁边，并写相对路径，例如 {key}: photo.jpg")
@@ -280,6 +291,11 @@ def load_notice(data: bytes, rel: str, config: SiteConfig, exists, diags: Diagno
         ref, att_title = item, ""
         if isinstance(item, dict):
             ref, att_title = item.get("file", ""), _text(item.get("title"))
+        if not isinstance(ref, str) or not ref.strip():
+            diags.error(rel, line("attachments"), "field-type",
+                        f"attachments 的每一项应当是文件名，例如 - 报名表.docx 或 - {{file: 报名表.docx, title: 报名表}}；"
+                        f"现在有一项是{_kind(ref)}")
+            continue
         found = local_file(ref, "attachments")
         if found:
             name = posixpath.basename(found[0])
@@ -294,6 +310,10 @@ def load_notice(data: bytes, rel: str, config: SiteConfig, exists, diags: Diagno
         else:
             doc = _doc_info(raw_doc, rel, raw.text, line("doc"), tz, diags)
 
+    if not raw.body.strip():
+        diags.warning(rel, raw.body_line if raw.kind == "md" else 1, "body-empty",
+                      "正文是空的，页面上只有标题和发布信息；如需正文，请在头信息结束的 --- 之后书写"
+                      if raw.kind == "md" else "正文是空的，页面上只有标题和发布信息；如需正文，请添加 body: | 并在下一行缩进书写")
     rendered = markup.render(raw.body)
     summary = _text(fields.get("summary"))
     if isinstance(fields.get("summary"), (dict, list)):

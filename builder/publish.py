@@ -179,9 +179,17 @@ class Staging:
         if os.path.ismount(self.output):
             self._sync_into_mount()
             return
-        if exchange(self.dir, self.output):
+        try:
+            swapped = exchange(self.dir, self.output)
+        except OSError as exc:
+            if exc.errno != errno.EBUSY:  # EBUSY: a bind mount that ismount() cannot see
+                raise
+            self._sync_into_mount()
+            return
+        if swapped:
             shutil.rmtree(self.dir, ignore_errors=True)
             return
+        # Two renames; a crash between them leaves only .old, which recover() puts back.
         os.replace(self.output, self.old)
         os.replace(self.dir, self.output)
         shutil.rmtree(self.old, ignore_errors=True)
@@ -196,7 +204,9 @@ class Staging:
                 rel = src.relative_to(self.dir)
                 new_files.add(rel)
                 dst = self.output / rel
-                dst.parent.mkdir(parents=True, exist_ok=True)
+                _make_dirs(self.output, dst.parent)
+                if dst.is_dir() and not dst.is_symlink():  # a folder in the old site is a file now
+                    shutil.rmtree(dst)
                 tmp = dst.with_name(f".{dst.name}.tmp")
                 shutil.copyfile(src, tmp)
                 os.replace(tmp, dst)
@@ -208,3 +218,27 @@ class Staging:
             if Path(dirpath) != self.output and not os.listdir(dirpath):
                 os.rmdir(dirpath)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _make_dirs(root: Path, folder: Path) -> None:
+    """mkdir -p below ``root``, replacing files of the old site that stand where a folder must be."""
+    current = root
+    for part in folder.relative_to(root).parts:
+        current = current / part
+        if current.is_symlink() or (current.exists() and not current.is_dir()):
+            current.unlink()
+        if not current.exists():
+            current.mkdir()
+
+
+def recover_interrupted(output: Path) -> None:
+    """Put back the old site if a build was killed between the two renames of the fallback swap.
+
+    Called at the start of every build, before validation, so that even a build
+    that then fails on bad content leaves the complete old site in place.
+    """
+    staging = Staging(output)
+    if staging.output.exists() or not staging.old.is_dir():
+        return
+    with OutputLock(output):
+        staging.recover()

@@ -29,10 +29,33 @@ class RawDoc:
     text: str  # the decoded file (for line look-ups in later checks)
 
 
+# Files that editors save with the wrong extension: magic bytes -> what the file really is.
+_MAGIC = (
+    (b"\x89PNG", "PNG 图片"), (b"\xff\xd8\xff", "JPEG 图片"), (b"GIF8", "GIF 图片"), (b"BM", "BMP 图片"),
+    (b"RIFF", "WebP 图片或音视频文件"), (b"%PDF", "PDF 文档"),
+    (b"PK\x03\x04", "压缩包或 Word/Excel/WPS 文档（.docx/.xlsx）"),
+    (b"\xd0\xcf\x11\xe0", "旧版 Word/Excel/WPS 文档（.doc/.xls/.wps）"), (b"Rar!", "RAR 压缩包"),
+    (b"7z\xbc\xaf", "7z 压缩包"), (b"\x1f\x8b", "gzip 压缩包"), (b"ID3", "MP3 音频"),
+)
+
+
+def _looks_like_utf16(data: bytes) -> bool:
+    """UTF-16 without a BOM: ASCII characters leave NUL bytes at every other position."""
+    sample = data[:4096]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    return max(even, odd) >= max(2, len(sample) // 16) and min(even, odd) <= max(even, odd) // 20
+
+
 def decode(data: bytes, rel: str, diags: Diagnostics) -> str | None:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (b"\x00" in data[:4096] and _looks_like_utf16(data)):
         diags.error(rel, 0, "encoding-utf16", "文件是 UTF-16 编码（记事本的“Unicode”），请另存为“UTF-8”编码")
         return None
+    for magic, what in _MAGIC:
+        if data.startswith(magic) and (b"\x00" in data[:4096] or magic in (b"\x89PNG", b"\xff\xd8\xff", b"%PDF")):
+            diags.error(rel, 0, "binary-file",
+                        f"这个文件实际上是{what}，不是文字公告；请把它改回原来的扩展名放在公告旁边，"
+                        "再在公告中用 image 或 attachments 引用")
+            return None
     if b"\x00" in data:
         diags.error(rel, 0, "binary-file", "文件含有空字节（NUL），不是文本文件；请确认没有把图片或文档误存为 .md / .yaml")
         return None
@@ -73,11 +96,17 @@ def key_lines(text: str, first_line: int) -> dict:
     return lines
 
 
+def size_ok(size: int, rel: str, diags: Diagnostics) -> bool:
+    if size <= MAX_BYTES:
+        return True
+    diags.error(rel, 0, "file-too-large",
+                f"文件大小 {size / 1048576:.1f} MB，超过 {MAX_BYTES // 1048576} MB 上限；图片和附件请单独存放，不要写进正文")
+    return False
+
+
 def read(data: bytes, rel: str, diags: Diagnostics) -> RawDoc | None:
     """Parse one notice file; every problem goes to ``diags``."""
-    if len(data) > MAX_BYTES:
-        diags.error(rel, 0, "file-too-large",
-                    f"文件大小 {len(data) / 1048576:.1f} MB，超过 {MAX_BYTES // 1048576} MB 上限；图片和附件请单独存放，不要写进正文")
+    if not size_ok(len(data), rel, diags):
         return None
     if not data.strip(b"\xef\xbb\xbf \t\r\n"):
         diags.error(rel, 0, "file-empty", "文件是空的，请填写标题、日期和正文，或删除这个文件")

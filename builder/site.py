@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from . import __version__, slugs
+from . import __version__, reader, slugs
 from .cache import BodyStore, BuildCache, CachedNotice, digest
 from .config import SiteConfig, load_config
 from .diagnostics import BuildError, Diagnostic, Diagnostics
@@ -205,7 +205,9 @@ def _load_one(root: str, rel: str, config: SiteConfig, others: dict[str, int]) -
     diags = Diagnostics()
     try:
         with open(os.path.join(root, rel), "rb") as fh:
-            data = fh.read(5 * 1024 * 1024 + 1)
+            if not reader.size_ok(os.fstat(fh.fileno()).st_size, rel, diags):  # the real size, unread
+                return None, diags.items, ()
+            data = fh.read(reader.MAX_BYTES + 1)
     except OSError as exc:
         diags.error(rel, 0, "read-failed", f"无法读取文件：{exc.strerror}")
         return None, diags.items, ()

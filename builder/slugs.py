@@ -48,9 +48,9 @@ def _slugify(text: str) -> str:
             continue
         if re.match(r"[\u3400-\u9fff\uf900-\ufaff]", chunk):
             parts.extend(_pinyin_words(chunk))
-        else:
-            parts.append(chunk)
-    slug = _ASCII_SAFE.sub("-", " ".join(parts).lower().replace("ü", "v")).strip("-")
+        else:  # Latin with accents keeps its letters: café -> cafe
+            parts.append("".join(c for c in unicodedata.normalize("NFKD", chunk) if not unicodedata.combining(c)))
+    slug = _ASCII_SAFE.sub("-", " ".join(parts).lower()).strip("-")
     if len(slug) > MAX_SLUG:
         slug = slug[:MAX_SLUG].rstrip("-")
     return slug

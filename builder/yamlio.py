@@ -14,6 +14,10 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
 # A document with more nodes than this is rejected before construction
 # (billion-laughs style alias bombs expand during construction).
 MAX_ALIASES = 100
+# Limits on the loaded value: nesting depth, and node count with every alias expanded
+# (PyYAML shares aliased objects, so a bomb only explodes when something walks or prints it).
+MAX_DEPTH = 64
+MAX_NODES = 100_000
 
 
 class YamlProblem(Exception):
@@ -39,8 +43,10 @@ def load(text: str):
                 raise YamlProblem(no, "缩进使用了制表符（Tab），YAML 只允许空格缩进，请把行首的 Tab 换成空格")
     if len(_ALIAS.findall(text)) > MAX_ALIASES:
         raise YamlProblem(1, f"YAML 引用（*别名）超过 {MAX_ALIASES} 个，疑似恶意内容，已拒绝读取")
+    if _bracket_depth(text) > MAX_DEPTH:
+        _check_flow_depth(text)
     try:
-        return yaml.load(text, Loader=SafeLoader)  # noqa: S506 - safe loader
+        value = yaml.load(text, Loader=SafeLoader)  # noqa: S506 - safe loader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -51,6 +57,92 @@ def load(text: str):
         raise YamlProblem(1, f"YAML 格式错误：{exc}") from None
     except RecursionError:
         raise YamlProblem(1, "YAML 嵌套层次过深，请简化内容") from None
+    _check_shape(value)
+    return value
+
+
+_DEEP_MESSAGE = f"YAML 嵌套超过 {MAX_DEPTH} 层（[ ] 或 {{ }} 套得太深），疑似恶意内容，已拒绝读取；头信息里的字段通常只需一两层"
+
+
+def _bracket_depth(text: str) -> int:
+    """Upper bound of the flow nesting depth (brackets inside quotes counted too): a cheap pre-check."""
+    depth = best = 0
+    for ch in re.findall(r"[\[\]{}]", text):
+        if ch in "[{":
+            depth += 1
+            best = max(best, depth)
+        elif depth:
+            depth -= 1
+    return best
+
+
+def _check_flow_depth(text: str) -> None:
+    """Walk the parser's events and stop as soon as nesting gets too deep (libyaml is slow on such input)."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=SafeLoader):
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line = event.start_mark.line + 1 if event.start_mark else 1
+                    raise YamlProblem(line, _DEEP_MESSAGE)
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # the real load reports the syntax error with a proper message
+
+
+def _check_shape(value) -> None:
+    """Reject values nested deeper than MAX_DEPTH, self-referencing, or over MAX_NODES once aliases expand.
+
+    Iterative post-order walk; shared (aliased) containers are measured once and
+    their expanded size reused, so a billion-laughs document is rejected in
+    time linear in its text.
+    """
+    if not isinstance(value, (dict, list)):
+        return
+    memo: dict[int, int] = {}
+    open_ids: set[int] = set()
+    stack: list[list] = [[value, iter(_children(value)), 1]]
+    open_ids.add(id(value))
+    while stack:
+        frame = stack[-1]
+        child = next(frame[1], _DONE)
+        if child is _DONE:
+            stack.pop()
+            open_ids.discard(id(frame[0]))
+            memo[id(frame[0])] = frame[2]
+            if stack:
+                stack[-1][2] += frame[2]
+                if stack[-1][2] > MAX_NODES:
+                    raise YamlProblem(1, _BOMB_MESSAGE)
+            continue
+        if not isinstance(child, (dict, list)):
+            frame[2] += 1
+            continue
+        known = memo.get(id(child))
+        if known is not None:
+            frame[2] += known
+            if frame[2] > MAX_NODES:
+                raise YamlProblem(1, _BOMB_MESSAGE)
+            continue
+        if id(child) in open_ids:
+            raise YamlProblem(1, "YAML 引用（*别名）指向了自身，形成无限循环，已拒绝读取")
+        if len(stack) >= MAX_DEPTH:
+            raise YamlProblem(1, _DEEP_MESSAGE)
+        open_ids.add(id(child))
+        stack.append([child, iter(_children(child)), 1])
+
+
+_DONE = object()
+_BOMB_MESSAGE = (f"YAML 展开后超过 {MAX_NODES} 个值（“十亿笑声”式的 &锚点/*别名 炸弹），疑似恶意内容，已拒绝读取；"
+                 "公告头信息不需要使用 & 和 *")
+
+
+def _children(value) -> list:
+    if isinstance(value, dict):
+        return [*value.keys(), *value.values()]
+    return value
 
 
 def explain(text: str, line: int, exc: Exception) -> tuple[int, str]:

@@ -56,3 +56,13 @@ def built_drafts(tmp_path_factory) -> Path:
 
 def read(path: Path) -> str:
     return path.read_text(encoding="utf-8")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Figures the reliability tests measured (kill trials, XSS payloads, fuzz examples)."""
+    from support.trees import SUMMARY
+
+    if SUMMARY:
+        terminalreporter.section("reliability")
+        for line in SUMMARY:
+            terminalreporter.write_line(line)

@@ -1,0 +1,252 @@
+"""Atomic publish: SIGKILL at random moments, the output lock, the fallback swap and mount points.
+
+The kill test is the proof behind docs/reliability.md: whatever moment a build
+dies at, ``output/`` is exactly the complete old tree or the complete new one.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURE_EPOCH, REPO, run_build
+from support.gensite import write_site
+from support.trees import SUMMARY, leftovers, tree_digest
+
+KILL_TRIALS = int(os.environ.get("KILL_TRIALS", "24"))
+SEED = 20240601
+
+
+def _env() -> dict:
+    return {**os.environ, "SOURCE_DATE_EPOCH": FIXTURE_EPOCH}
+
+
+def _start(site: Path, output: Path, *extra: str) -> subprocess.Popen:
+    # own session: SIGKILL goes to the build and any worker processes it started
+    return subprocess.Popen([sys.executable, str(REPO / "build.py"), "--site", str(site), "--output", str(output),
+                             *extra], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env(),
+                            start_new_session=True)
+
+
+def _timed_build(site: Path, output: Path) -> tuple[float, float]:
+    """Build once with -v; return (seconds until pages start being written, total seconds)."""
+    started = time.perf_counter()
+    proc = _start(site, output, "-v")
+    render_at = None
+    for raw in proc.stderr:
+        if render_at is None and "生成页面" in raw.decode("utf-8", "replace"):
+            render_at = time.perf_counter() - started
+    assert proc.wait() == 0
+    total = time.perf_counter() - started
+    return (render_at if render_at is not None else 0.0), total
+
+
+@pytest.fixture(scope="module")
+def two_sites(tmp_path_factory):
+    """Two versions of a 300-notice site (B renames the site and deletes three notices) and their reference trees."""
+    base = tmp_path_factory.mktemp("kill")
+    site_a = write_site(base / "site-a", 300, title="甲县人民政府")
+    site_b = write_site(base / "site-b", 300, title="乙县人民政府", skip=frozenset({5, 6, 7}))
+    assert run_build("--site", str(site_a), "--output", str(base / "ref-a")).returncode == 0
+    render_at, total = min(_timed_build(site_b, base / f"ref-b{n}") for n in range(2))  # the second one is warm
+    shutil.move(base / "ref-b0", base / "ref-b")
+    refs = {"A": tree_digest(base / "ref-a"), "B": tree_digest(base / "ref-b")}
+    assert refs["A"] != refs["B"] and "2023/06/notice-0005.html" in refs["A"]
+    assert "2023/06/notice-0005.html" not in refs["B"]
+    return {"A": site_a, "B": site_b}, refs, render_at, total, base
+
+
+def test_sigkill_at_random_moments_leaves_old_or_new_tree(two_sites):
+    sites, refs, render_at, total, base = two_sites
+    output = base / "work" / "output"
+    output.parent.mkdir()
+    assert run_build("--site", str(sites["A"]), "--output", str(output)).returncode == 0
+    state = "A"
+    rng = random.Random(SEED)
+    broken, killed, finished, kept_old, got_new = [], 0, 0, 0, 0
+    for trial in range(KILL_TRIALS):
+        target = "B" if state == "A" else "A"
+        # half the moments anywhere in the build, half while pages are written and swapped in
+        delay = rng.uniform(0, total * 1.05) if trial % 2 == 0 else rng.uniform(render_at, total)
+        started = time.perf_counter()
+        proc = _start(sites[target], output)
+        try:
+            proc.wait(timeout=delay)
+            finished += 1
+            # a build that beat the kill tells us how long builds take right now
+            elapsed = time.perf_counter() - started
+            render_at, total = render_at * min(1.0, elapsed / total), min(total, elapsed)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            killed += 1
+        proc.stderr.close()
+        digest = tree_digest(output)
+        match = next((name for name, ref in refs.items() if digest == ref), None)
+        if match is None:
+            broken.append((trial, round(delay, 3), None if digest is None else len(digest)))
+        else:
+            kept_old += match == state
+            got_new += match != state
+            state = match
+    # the next build cleans up whatever the killed ones left behind
+    result = run_build("--site", str(sites["B"]), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    assert tree_digest(output) == refs["B"]
+    assert leftovers(output) == []
+    line = (f"atomic publish: {KILL_TRIALS} SIGKILL trials over a {total:.2f} s build ({killed} killed mid-build, "
+            f"{finished} finished first); afterwards complete old tree {kept_old}x, complete new tree {got_new}x, "
+            f"broken outputs: {len(broken)}")
+    SUMMARY.append(line)
+    print(line)
+    assert killed >= KILL_TRIALS // 2, "the kills should mostly land while the build is running"
+    assert broken == [], f"output neither the old nor the new tree after these kills: {broken}"
+
+
+# --- the lock ------------------------------------------------------------------------------------------
+
+
+def test_second_build_waits_for_the_lock_and_says_so(two_sites, tmp_path):
+    sites, refs, *_ = two_sites
+    output = tmp_path / "output"
+    assert run_build("--site", str(sites["A"]), "--output", str(output)).returncode == 0
+    lock_path = tmp_path / ".output.lock"
+    with open(lock_path, "a+b") as held:  # stands in for another build that is publishing right now
+        fcntl.flock(held, fcntl.LOCK_EX)
+        proc = _start(sites["B"], output)
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.extend(l.decode("utf-8") for l in proc.stderr), daemon=True)
+        reader.start()
+        deadline = time.monotonic() + 120
+        while not any("另一个构建正在写入同一个输出目录" in l for l in lines):
+            assert proc.poll() is None, "the second build did not wait: " + "".join(lines)
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.3)
+        assert proc.poll() is None  # still waiting
+        assert tree_digest(output) == refs["A"]  # and has touched nothing
+    assert proc.wait(timeout=120) == 0
+    reader.join(10)
+    assert tree_digest(output) == refs["B"]
+    assert leftovers(output) == []
+
+
+def test_two_concurrent_builds_leave_one_complete_tree(two_sites, tmp_path):
+    sites, refs, *_ = two_sites
+    output = tmp_path / "output"
+    procs = [_start(sites[name], output) for name in ("A", "B")]
+    codes = [p.wait(timeout=300) for p in procs]
+    for p in procs:
+        p.stderr.close()
+    assert codes == [0, 0]
+    assert tree_digest(output) in (refs["A"], refs["B"])
+    assert leftovers(output) == []
+
+
+# --- the two-rename fallback ---------------------------------------------------------------------------
+
+_CRASH_BETWEEN_RENAMES = r"""
+import os, signal, sys
+sys.path.insert(0, sys.argv[1])
+from builder import publish, cli
+publish.exchange = lambda a, b: False        # a file system without RENAME_EXCHANGE
+real_replace = os.replace
+def replace(src, dst):
+    real_replace(src, dst)
+    if str(dst).endswith(".old"):            # output/ moved aside, new tree not yet in place
+        os.kill(os.getpid(), signal.SIGKILL)
+publish.os.replace = replace
+sys.exit(cli.main(sys.argv[2:]))
+"""
+
+
+def test_kill_between_the_two_renames_is_recovered(two_sites, tmp_path):
+    sites, refs, *_ = two_sites
+    output = tmp_path / "output"
+    assert run_build("--site", str(sites["A"]), "--output", str(output)).returncode == 0
+    crashed = subprocess.run([sys.executable, "-c", _CRASH_BETWEEN_RENAMES, str(REPO), "--site", str(sites["B"]),
+                              "--output", str(output)], env=_env(), capture_output=True, timeout=300)
+    assert crashed.returncode == -signal.SIGKILL
+    assert not output.exists() and tree_digest(tmp_path / ".output.old") == refs["A"]
+    # the next build puts the old site back first, even though it then fails on a broken notice
+    broken = tmp_path / "site-broken"
+    shutil.copytree(sites["B"], broken)
+    (broken / "content" / "broken.md").write_text("---\ntitle: 缺少日期\n---\n正文\n", encoding="utf-8")
+    failed = run_build("--site", str(broken), "--output", str(output))
+    assert failed.returncode == 1 and "content/broken.md" in failed.stderr
+    assert tree_digest(output) == refs["A"] and leftovers(output) == []
+    good = run_build("--site", str(sites["B"]), "--output", str(output))
+    assert good.returncode == 0, good.stderr
+    assert tree_digest(output) == refs["B"] and leftovers(output) == []
+
+
+def test_fallback_swap_without_rename_exchange(two_sites, tmp_path, monkeypatch):
+    from builder import cli, publish
+
+    sites, refs, *_ = two_sites
+    output = tmp_path / "output"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", FIXTURE_EPOCH)
+    assert cli.main(["--site", str(sites["A"]), "--output", str(output)]) == 0
+    monkeypatch.setattr(publish, "exchange", lambda a, b: False)
+    assert cli.main(["--site", str(sites["B"]), "--output", str(output)]) == 0
+    assert tree_digest(output) == refs["B"] and leftovers(output) == []
+
+
+# --- output/ is a mount point --------------------------------------------------------------------------
+
+
+def _fake_mount(monkeypatch, output: Path) -> None:
+    real = os.path.ismount
+    monkeypatch.setattr(os.path, "ismount", lambda p: Path(p) == output.resolve() or real(p))
+
+
+def test_mount_point_is_synchronised_and_reported(two_sites, tmp_path, monkeypatch, capsys):
+    from builder import cli
+
+    sites, refs, *_ = two_sites
+    output = tmp_path / "output"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", FIXTURE_EPOCH)
+    assert cli.main(["--site", str(sites["A"]), "--output", str(output)]) == 0
+    # files and folders of an older site that the new one does not have, and a file where a folder must go
+    (output / "stale-folder" / "deep").mkdir(parents=True)
+    (output / "stale-folder" / "deep" / "old.html").write_text("旧页面", encoding="utf-8")
+    shutil.rmtree(output / "tags")
+    (output / "tags").write_text("这里原来是一个文件", encoding="utf-8")
+    inode = output.stat().st_ino
+    _fake_mount(monkeypatch, output)
+    capsys.readouterr()
+    assert cli.main(["--site", str(sites["B"]), "--output", str(output)]) == 0
+    err = capsys.readouterr().err
+    assert "是挂载点，无法整体替换，已逐个文件同步" in err
+    assert output.stat().st_ino == inode  # the mounted folder itself was not replaced
+    assert tree_digest(output) == refs["B"] and leftovers(output) == []
+
+
+def test_busy_output_falls_back_to_sync(two_sites, tmp_path, monkeypatch, capsys):
+    """A bind mount on the same device is invisible to ismount(); renameat2 then says EBUSY."""
+    from builder import cli, publish
+
+    sites, refs, *_ = two_sites
+    output = tmp_path / "output"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", FIXTURE_EPOCH)
+    assert cli.main(["--site", str(sites["A"]), "--output", str(output)]) == 0
+
+    def busy(a, b):
+        raise OSError(errno.EBUSY, os.strerror(errno.EBUSY), str(a))
+
+    monkeypatch.setattr(publish, "exchange", busy)
+    capsys.readouterr()
+    assert cli.main(["--site", str(sites["B"]), "--output", str(output)]) == 0
+    assert "是挂载点" in capsys.readouterr().err
+    assert tree_digest(output) == refs["B"] and leftovers(output) == []
