@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from . import urls
+from . import checks, urls
 from .diagnostics import BuildError, Diagnostic
 from .feeds import feed_files
 from .publish import OutputLock, Staging
@@ -42,8 +42,16 @@ class BuildResult:
 def load(options: BuildOptions, reporter: Reporter) -> Site:
     """Phase one: read and validate everything; raise BuildError with every problem."""
     reporter.stage("读取与校验")
-    site = load_site(options.site_dir, include_drafts=options.include_drafts, now=options.now,
-                     base_url=options.base_url, jobs=options.jobs)
+    try:
+        site = load_site(options.site_dir, include_drafts=options.include_drafts, now=options.now,
+                         base_url=options.base_url, jobs=options.jobs)
+    except BuildError as exc:  # still report 错敏字 and schema problems of every readable file
+        extra = checks.check_files(options.site_dir, options.include_drafts)
+        raise BuildError(sorted(set(exc.diagnostics) | set(extra))) from None
+    reporter.stage("编辑检查（错敏字、链接、栏目）")
+    site.diagnostics = sorted(set(site.diagnostics) | set(checks.check_site(site)))
+    if any(d.level == "error" for d in site.diagnostics):
+        raise BuildError(site.diagnostics)
     if options.strict and site.diagnostics:
         from dataclasses import replace
 
