@@ -440,7 +440,7 @@ def check_columns(site, settings: CheckSettings, site_text: str) -> list[Diagnos
     diags = Diagnostics()
     for category in site.config.categories:
         if not any(e.status == "published" for e in site.by_category.get(category.name, [])):
-            line = key_line(site_text, "name") and _category_line(site_text, category.name)
+            line = _category_line(site_text, category.name)
             message = (f"栏目“{category.name}”没有任何已发布的公告（空白栏目）：请发布至少一篇，"
                        "或从 site.yaml 的 categories 中删除这个栏目")
             if settings.empty_columns == "error":
