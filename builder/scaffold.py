@@ -54,6 +54,7 @@ def front_matter(title: str, date: datetime, category: str, source: str, slug: s
         "draft: false  # 草稿：true 时不发布（serve 预览时仍显示）",
         'publish_at: ""  # 定时发布：写上时间后，到时才发布，例如 2022-05-05 08:00',
         'expires: ""  # 过期时间：之后页面标注“已过期”，并从首页移除',
+        'updated: ""  # 更新时间：修改已发布的公告后填写，例如 2022-05-06 09:00',
         'image: ""  # 题图：放在公告旁边的图片文件名，例如 photo.jpg',
         'image_alt: ""  # 题图的替代文字（有题图时必填，读屏软件会朗读）',
         'image_caption: ""  # 题图下方的图片说明',
