@@ -396,11 +396,29 @@ def _check_images(subject: Subject, diags: Diagnostics) -> None:
 # --- site checks ----------------------------------------------------------------------------------
 
 
-def check_links(subject: Subject, site, known_files: set[str]) -> list[Diagnostic]:
+@dataclass
+class LinkIndex:
+    """Built once per check: which notice files become pages, and the anchors in each."""
+
+    entries: dict
+    scheduled: set[str]
+    root: Path
+    _ids: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, site) -> "LinkIndex":
+        return cls(site.entry_for_source(), {n.source for n in site.scheduled}, site.root)
+
+    def ids(self, source: str) -> set[str]:
+        if source not in self._ids:
+            self._ids[source] = set(_ID_RE.findall(self.entries[source].notice.body_html)) | TEMPLATE_IDS
+        return self._ids[source]
+
+
+def check_links(subject: Subject, index: LinkIndex) -> list[Diagnostic]:
     """Links from one notice's body to anchors and other notices."""
     diags = Diagnostics()
-    entries = site.entry_for_source()
-    scheduled = {n.source for n in site.scheduled}
+    entries = index.entries
     own_ids = set(_ID_RE.findall(subject.body_html)) | TEMPLATE_IDS
     for raw_href in _HREF_RE.findall(subject.body_html):
         href = html.unescape(raw_href)
@@ -416,9 +434,9 @@ def check_links(subject: Subject, site, known_files: set[str]) -> list[Diagnosti
             continue
         entry = entries.get(target)
         if entry is None:
-            if target in scheduled:
+            if target in index.scheduled:
                 why = "是定时发布、尚未到时间的公告"
-            elif target in known_files:
+            elif (index.root / target).is_file():
                 why = "是草稿或没有通过校验的公告，不会发布"
             else:
                 why = "不存在"
@@ -427,8 +445,7 @@ def check_links(subject: Subject, site, known_files: set[str]) -> list[Diagnosti
             continue
         if "#" in href:
             anchor = href.split("#", 1)[1]
-            ids = set(_ID_RE.findall(entry.notice.body_html)) | TEMPLATE_IDS
-            if anchor and anchor not in ids:
+            if anchor and anchor not in index.ids(target):
                 diags.error(subject.rel, line, "anchor-missing",
                             f"链接“{href}”指向的公告中没有锚点“{anchor}”；请核对那篇公告里的标题文字")
     return diags.items
@@ -484,7 +501,7 @@ def check_site(site) -> list[Diagnostic]:
     notices = [e.notice for e in site.entries]
     listed = {n.source for n in notices}
     notices += [n for n in site.scheduled if n.source not in listed]
-    known = set(listed) | {n.source for n in site.scheduled}
+    index = LinkIndex.of(site)
     for notice in sorted(notices, key=lambda n: n.source):
         try:
             text = decode_text((site.root / notice.source).read_bytes())
@@ -492,19 +509,9 @@ def check_site(site) -> list[Diagnostic]:
             continue
         subject = subject_from_notice(notice, text, _raw_doc(notice))
         diags.extend(check_subject(subject, site.config, lexicon, settings))
-        diags.extend(check_links(subject, site, known | _existing(site.root, subject)))
+        diags.extend(check_links(subject, index))
     diags.extend(check_columns(site, settings, _site_text(site.root)))
     return diags.sorted()
-
-
-def _existing(root: Path, subject: Subject) -> set[str]:
-    """Notice files a body links to that exist on disk (drafts), for better messages."""
-    found = set()
-    for href in _HREF_RE.findall(subject.body_html):
-        target = resolve_local(html.unescape(href), subject.rel)
-        if target and target.endswith(NOTICE_SUFFIXES) and (root / target).is_file():
-            found.add(target)
-    return found
 
 
 def check_files(root: Path, include_drafts: bool = False) -> list[Diagnostic]:

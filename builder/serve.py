@@ -311,13 +311,13 @@ def serve(site_dir: Path, *, host: str = "127.0.0.1", port: int = 8000, jobs: in
         reporter.note(f"找不到站点配置文件 {site_dir / 'site.yaml'}，请用 --site 指定站点目录")
         return 1
     output_dir = site_dir / PREVIEW_DIR
-    output_dir.parent.mkdir(parents=True, exist_ok=True)
     try:
         server = ThreadingHTTPServer((host, port), None)  # handler set below, once the port is ours
     except OSError as exc:
         reporter.note(f"无法在 {host}:{port} 上启动预览（{exc.strerror}）：端口可能已被占用，请用 --port 换一个，例如 --port 8001")
         return 1
     server.daemon_threads = True
+    output_dir.parent.mkdir(parents=True, exist_ok=True)
     actual_port = server.server_address[1]
     preview = Preview(site_dir, output_dir, host, actual_port, jobs, reporter)
     server.RequestHandlerClass = make_handler(preview)

@@ -10,6 +10,7 @@ a name intact, so only positions where a half occurs are compared.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,8 +95,12 @@ class Lexicon:
     def _near_misses(self, text: str, taken: list[tuple[int, int]], allow: frozenset[str]) -> list[Hit]:
         found: list[Hit] = []
         spans: list[tuple[int, int]] = list(taken)
+        starts = [s for s, _ in taken]  # exact matches come in text order
         for m in self._anchors.finditer(text):
             p = m.start()
+            k = bisect.bisect_right(starts, p) - 1
+            if k >= 0 and taken[k][1] >= p + 2:
+                continue  # inside an exact term: every window around p would overlap it
             node = self._anchor_trie
             owners: list[tuple[str, int]] = []
             for ch in text[p:p + 32]:
