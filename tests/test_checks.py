@@ -75,7 +75,8 @@ def test_every_shipped_typo_is_reported_with_suggestion_line_and_column(tmp_path
 def test_terms_in_title_summary_caption_and_yaml_body(tmp_path):
     md = ("---\ntitle: 关于攻府工作的通知\ndate: 2022-05-04\nsummary: 推进扫黑险恶常态化\nimage: ../2022/05/photo.png\n"
           "image_alt: 秸杆还田现场\nimage_caption: 秸杆还田\n---\n\n![群众在共合国广场](2022/05/photo.png \"说明里写了秸杆\")\n")
-    yml = "title: 停水通知\ndate: 2022-05-04\nbody: |\n  第一段正常。\n\n  第二段里有中华人民共合国。\n"
+    yml = ("title: 停水通知\ndate: 2022-05-04\nbody: |\n  第一段正常。\n\n  第二段里有中华人民共合国。\n"
+           "broadcast: |\n  各位村民：请勿焚烧秸杆。\n")
     site = site_with(tmp_path, {"t.md": md, "t.yaml": yml})
     code, items = check_json(site)
     assert code == 1
@@ -87,7 +88,9 @@ def test_terms_in_title_summary_caption_and_yaml_body(tmp_path):
     assert (10, 6, "错别字“共合国”，应为“共和国”") in got
     assert (10, 37, "错别字“秸杆”，应为“秸秆”") in got
     yaml_hits = at(items, "content/t.yaml", "term-typo")
-    assert [(d["line"], d["column"]) for d in yaml_hits] == [(6, 8)]
+    # body and broadcast script; "中华人民共合国" is one error, not two
+    assert [(d["line"], d["column"], d["message"]) for d in yaml_hits] == [
+        (6, 8, "错别字“中华人民共合国”，应为“中华人民共和国”"), (8, 12, "错别字“秸杆”，应为“秸秆”")]
 
 
 def test_banned_sensitive_allow_and_official_names(tmp_path):
