@@ -132,7 +132,8 @@ def test_formal_document_schema(tmp_path):
     got = {d["code"]: d for d in at(items, "content/doc.md")}
     assert "缺少发文机关" in got["doc-required"]["message"]
     assert got["doc-index-year"]["line"] == 6
-    assert got["doc-number-year"]["line"] == 7 and "〔2021〕" not in got["doc-number-year"]["message"][:3]
+    assert got["doc-number-year"]["line"] == 7
+    assert got["doc-number-year"]["message"] == "文号“测政〔2021〕8号”的年份 2021 与成文日期 2022-05-06 不一致，请核对"
     assert got["doc-written-after-date"]["line"] == 8
 
 
