@@ -29,7 +29,7 @@ from . import __version__, slugs
 from .diagnostics import Diagnostic
 from .notice import Notice
 
-FORMAT = 4  # bump whenever what is pickled changes shape
+FORMAT = 5  # bump whenever what is pickled changes shape
 
 
 def stamp(path: str | os.PathLike) -> tuple[int, int, int] | None:
@@ -143,6 +143,7 @@ class BuildCache:
         self.notices_file = self.dir / "notices.pickle"
         self.bodies = BodyStore(self.dir / f"bodies-{__version__}")
         self.scripts_file = self.dir / "scripts.pickle"
+        self.checks_file = self.dir / "checks.pickle"
         self.manifest_file = self.dir / f"manifest-{out_key}.pickle"
 
     def _load(self, path: Path):
@@ -192,6 +193,18 @@ class BuildCache:
 
     def save_scripts(self, settings_fp: str, scripts: dict) -> None:
         self._save(self.scripts_file, (settings_fp, scripts))
+
+    def load_checks(self, fingerprint: str) -> dict:
+        """Editorial check results by notice file: (key, diagnostics)."""
+        payload = self._load(self.checks_file)
+        try:
+            stored, checks = payload
+        except (TypeError, ValueError):
+            return {}
+        return checks if stored == fingerprint else {}
+
+    def save_checks(self, fingerprint: str, checks: dict) -> None:
+        self._save(self.checks_file, (fingerprint, checks))
 
     def load_manifest(self) -> Manifest | None:
         return self._load(self.manifest_file)

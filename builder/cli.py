@@ -9,11 +9,12 @@ from pathlib import Path
 
 from . import __version__
 from .diagnostics import BuildError
+from .diagformat import FORMATS, render as render_diagnostics
 from .pipeline import BuildOptions, build, check, summary_line
 from .report import ConsoleReporter
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-COMMANDS = ("build", "check", "speak")
+COMMANDS = ("build", "check", "speak", "new", "serve")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -43,9 +44,25 @@ def make_parser() -> argparse.ArgumentParser:
     _common(build_parser)
     build_parser.add_argument("--audio", action="store_true",
                               help="用 espeak-ng 把广播稿生成 WAV 音频 / render broadcast scripts to WAV")
-    _common(sub.add_parser("check", help="只校验，不写文件 / validate without writing"))
+    build_parser.add_argument("--summary-json", type=Path, default=None, metavar="FILE",
+                              help="把构建摘要（篇数、定时、过期、警告）写成 JSON，供 CI 使用 / write the build summary as JSON")
+    check_parser = sub.add_parser("check", help="只校验，不写文件 / validate without writing")
+    _common(check_parser)
+    check_parser.add_argument("--format", choices=FORMATS, default="text",
+                              help="输出格式：text 给人看，json 给程序，github 为 GitHub Actions 注释 / output format")
     sub.add_parser("speak", help="显示文字的广播读法：speak \"文本\"，或从标准输入逐行读取 / spoken form of text",
                    add_help=False)
+    new = sub.add_parser("new", help="新建一篇公告（填好全部字段）/ start a new notice")
+    new.add_argument("title", help="公告标题 / title")
+    new.add_argument("--category", default=None, metavar="栏目", help="栏目名，默认 site.yaml 的 default_category")
+    new.add_argument("--date", default=None, metavar="时间", help="发布时间，如 2022-05-04 12:30；默认现在")
+    new.add_argument("--yaml", action="store_true", help="写成纯 YAML 公告（.yaml）而不是 Markdown（.md）")
+    new.add_argument("--site", type=Path, default=REPO_ROOT, metavar="DIR", help="站点目录 / site folder")
+    serve = sub.add_parser("serve", help="本地预览：含草稿和定时公告，改动后自动刷新 / live preview")
+    serve.add_argument("--host", default="127.0.0.1", help="监听地址，默认 127.0.0.1（只允许本机访问）")
+    serve.add_argument("--port", type=int, default=8000, help="端口，默认 8000")
+    serve.add_argument("--site", type=Path, default=REPO_ROOT, metavar="DIR", help="站点目录 / site folder")
+    serve.add_argument("--jobs", type=int, default=None, metavar="N", help="并行进程数 / worker processes")
     return parser
 
 
@@ -72,7 +89,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(args, reporter)
     except BuildError as exc:
-        reporter.diagnostics(exc.diagnostics)
+        if getattr(args, "summary_json", None):
+            from . import summary
+
+            summary.write(args.summary_json, summary.failure_summary(exc.diagnostics))
+        if getattr(args, "format", "text") != "text":
+            sys.stdout.write(render_diagnostics(exc.diagnostics, args.format, args.site.resolve()))
+            sys.stdout.flush()
+        else:
+            reporter.diagnostics(exc.diagnostics)
         errors = sum(1 for d in exc.diagnostics if d.level == "error")
         reporter.note(f"构建失败：共 {errors} 个错误，请按提示修改后重试。输出目录未作任何改动。")
         return 1
@@ -86,13 +111,30 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, reporter: ConsoleReporter) -> int:
+    if args.command == "new":
+        from .scaffold import new_notice
+
+        return new_notice(args.site.resolve(), args.title, category=args.category, date=args.date,
+                          as_yaml=args.yaml, reporter=reporter)
+    if args.command == "serve":
+        from .serve import serve
+
+        return serve(args.site.resolve(), host=args.host, port=args.port, jobs=args.jobs, reporter=reporter)
     options = _options(args)
     if args.command == "check":
         site = check(options, reporter)
-        reporter.diagnostics(site.diagnostics)
+        if args.format != "text":
+            sys.stdout.write(render_diagnostics(site.diagnostics, args.format, args.site.resolve()))
+            sys.stdout.flush()
+        else:
+            reporter.diagnostics(site.diagnostics)
         reporter.note(f"检查通过：{len(site.entries)} 篇公告，{len(site.diagnostics)} 个警告。")
         return 0
     result = build(options, reporter)
+    if args.summary_json:
+        from . import summary
+
+        summary.write(args.summary_json, summary.build_summary(result))
     reporter.diagnostics(result.warnings)
     for note in result.notes:
         reporter.note(note)

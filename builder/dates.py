@@ -32,6 +32,12 @@ def parse_datetime(value, tz: tzinfo) -> datetime:
         return datetime(value.year, value.month, value.day, tzinfo=tz)
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise DateProblem(f"日期应当写成 {EXAMPLE} 这样的文字")
+    if isinstance(value, int) and re.match(r"^(19|20)\d{6}$", str(value)):
+        text = str(value)
+        raise DateProblem(f"日期 {text} 被 YAML 读成了一个数字；请在年月日之间加“-”，"
+                          f"写成 {text[:4]}-{text[4:6]}-{text[6:]}")
+    if isinstance(value, (int, float)):
+        raise DateProblem(f"日期被 YAML 读成了数字 {value}；请写成 {EXAMPLE} 这样的完整日期时间")
     text = str(value).strip()
     m = _DATE_RE.match(text)
     if not m:

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from urllib.parse import unquote
 
-from . import markup, reader, slugs
+from . import markup, reader, slugs, yamlio
 from .config import SiteConfig, nearest
 from .dates import DateProblem, parse_datetime
 from .diagnostics import Diagnostics
@@ -191,8 +191,13 @@ def load_notice(data: bytes, rel: str, config: SiteConfig, exists, diags: Diagno
 
     for key in fields:
         if key not in CORE_FIELDS and key not in STAGE_FIELDS:
-            diags.warning(rel, line(key), "unknown-field",
-                          f"未知字段“{key}”{nearest(key, CORE_FIELDS | STAGE_FIELDS)}")
+            english = yamlio.key_hint(key)
+            if english:
+                diags.warning(rel, line(key), "unknown-field",
+                              f"未知字段“{key}”：字段名要用英文，请改成 {english}")
+            else:
+                diags.warning(rel, line(key), "unknown-field",
+                              f"未知字段“{key}”{nearest(key, CORE_FIELDS | STAGE_FIELDS)}")
 
     title = _text(fields.get("title"))
     if not title:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from . import __version__, urls
+from . import __version__, checks, urls
 from .cache import BuildCache, Manifest, digest, output_id
 from .config import CONFIG_FILE, load_config
 from .diagnostics import BuildError, Diagnostic, Diagnostics
@@ -46,11 +46,17 @@ class BuildOptions:
 
 @dataclass(frozen=True)
 class Summary:
+    """What a build published; kept in the manifest so that a no-change build can report it too."""
+
     published: int
     drafts: int
     scheduled: int
     next_scheduled: datetime | None
     expired: int
+    now: datetime | None = None
+    base_url: str = ""
+    scheduled_notices: tuple = ()  # (file, title, publish_at, path)
+    expired_notices: tuple = ()  # (file, title, expires, path)
 
 
 @dataclass
@@ -70,8 +76,13 @@ class BuildResult:
 
 
 def summarize(site: Site) -> Summary:
-    return Summary(len(site.published), site.drafts, len(site.scheduled),
-                   site.scheduled[0].publish_at if site.scheduled else None, site.expired)
+    expired = [e for e in site.published if e.expired]
+    return Summary(
+        len(site.published), site.drafts, len(site.scheduled),
+        site.scheduled[0].publish_at if site.scheduled else None, site.expired, site.now, site.config.base_url,
+        tuple((n.source, n.title, n.publish_at, f"{n.date:%Y}/{n.date:%m}/{n.slug}.html") for n in site.scheduled),
+        tuple((e.notice.source, e.title, e.notice.expires, e.path) for e in expired),
+    )
 
 
 def render_fingerprint(site_dir: Path, base_url: str, include_drafts: bool, audio: bool = False) -> str:
@@ -102,11 +113,25 @@ def load(options: BuildOptions, reporter: Reporter, cache: BuildCache | None = N
 def load_all(options: BuildOptions, reporter: Reporter, cache: BuildCache | None = None):
     """Phase one including the broadcast scripts (validated and composed, not yet written)."""
     reporter.stage("读取与校验")
-    site = load_site(options.site_dir, include_drafts=options.include_drafts, now=options.now,
-                     base_url=options.base_url, jobs=options.jobs, cache=cache)
+    site = _load_checked(options, reporter, cache, dict(now=options.now, base_url=options.base_url))
     plan = _broadcast_plan(site, cache, reporter)
     _strict(options, site.diagnostics)
     return site, plan
+
+
+def _load_checked(options: BuildOptions, reporter: Reporter, cache: BuildCache | None, extra: dict) -> Site:
+    """load_site plus the editorial checks (错敏字, schemas by kind, links, columns)."""
+    try:
+        site = load_site(options.site_dir, include_drafts=options.include_drafts, jobs=options.jobs,
+                         cache=cache, **extra)
+    except BuildError as exc:  # still report 错敏字 and schema problems of every readable file
+        more = checks.check_files(options.site_dir, options.include_drafts)
+        raise BuildError(sorted(set(exc.diagnostics) | set(more))) from None
+    reporter.stage("编辑检查（错敏字、链接、栏目）")
+    site.diagnostics = sorted(set(site.diagnostics) | set(checks.check_site(site, cache)))
+    if any(d.level == "error" for d in site.diagnostics):
+        raise BuildError(site.diagnostics)
+    return site
 
 
 def _broadcast_plan(site: Site, cache: BuildCache | None, reporter: Reporter):
@@ -163,10 +188,10 @@ def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) 
             and manifest.inputs == inputs[2] and manifest.include_drafts == options.include_drafts
             and (manifest.now_boundary is None or now < manifest.now_boundary)):
         _strict(options, manifest.warnings)
-        return BuildResult(manifest.summary, pages=len(manifest.pages), warnings=manifest.warnings, unchanged=True)
+        return BuildResult(replace(manifest.summary, now=now.astimezone(config.tz)), pages=len(manifest.pages) + 1,
+                           warnings=manifest.warnings, unchanged=True)
 
-    site = load_site(options.site_dir, include_drafts=options.include_drafts, now=now, jobs=options.jobs,
-                     cache=cache, config=config, inputs=inputs)
+    site = _load_checked(options, reporter, cache, dict(now=now, config=config, inputs=inputs))
     plan = _broadcast_plan(site, cache, reporter)
     _strict(options, site.diagnostics)
 

@@ -29,6 +29,11 @@ class RawDoc:
     text: str  # the decoded file (for line look-ups in later checks)
 
 
+# Fields whose yes/no/on/off YAML reads as a boolean on purpose.
+BOOL_KEYS = {"draft"}
+_DELIMITER_LOOKALIKE = re.compile(r"^\s*(?:-{2,}|[—－―─-]{2,}|[—－―─]+|\s+-{3,})\s*$")
+
+
 # Files that editors save with the wrong extension: magic bytes -> what the file really is.
 _MAGIC = (
     (b"\x89PNG", "PNG 图片"), (b"\xff\xd8\xff", "JPEG 图片"), (b"GIF8", "GIF 图片"), (b"BM", "BMP 图片"),
@@ -74,8 +79,10 @@ def decode(data: bytes, rel: str, diags: Diagnostics) -> str | None:
             diags.error(rel, line, "encoding-unknown",
                         "文件编码无法识别（既不是 UTF-8 也不是 GBK/GB18030），请用记事本打开后“另存为”，编码选择“UTF-8”")
             return None
-        diags.warning(rel, 0, "encoding-gbk",
-                      "文件是 GBK/GB18030 编码（记事本的“ANSI”），已按 GB18030 读取；请用记事本“另存为”，编码选择“UTF-8”")
+        line = data[: exc.start].count(b"\n") + 1
+        diags.warning(rel, line, "encoding-gbk",
+                      f"文件是 GBK/GB18030 编码（记事本的“ANSI”，第 {line} 行起出现非 UTF-8 的中文），已按 GB18030 读取；"
+                      "请用记事本“另存为”，编码选择“UTF-8”")
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -126,15 +133,32 @@ def read(data: bytes, rel: str, diags: Diagnostics) -> RawDoc | None:
 
 def _parse_mapping(fm: str, rel: str, first_line: int, diags: Diagnostics) -> dict | None:
     try:
-        fields = yamlio.load(fm)
+        fields, found = yamlio.load_with_pitfalls(fm)
     except yamlio.YamlProblem as exc:
         diags.error(rel, exc.line + first_line - 1, "yaml-syntax", exc.message, exc.column)
         return None
     if fields is None:
         return {}
     if not isinstance(fields, dict):
-        diags.error(rel, first_line, "front-matter-not-mapping",
-                    "头信息必须是“字段: 值”的形式，每行一个字段，例如 title: 关于停水的通知")
+        hint = yamlio.fix_hints(fm)
+        if hint:
+            diags.error(rel, hint[0] + first_line - 1, "front-matter-not-mapping", hint[1])
+        elif isinstance(fields, list):
+            diags.error(rel, first_line, "front-matter-not-mapping",
+                        "头信息是一个列表（行首有 - ），但应当是“字段: 值”的形式：请去掉行首的“- ”，"
+                        "每行写一个字段，例如 title: 关于停水的通知")
+        else:
+            diags.error(rel, first_line, "front-matter-not-mapping",
+                        "头信息必须是“字段: 值”的形式（英文冒号加空格），每行一个字段，例如 title: 关于停水的通知")
+        return None
+    bad_values = False
+    for pit in found:
+        line = pit.line + first_line - 1
+        if pit.code == "yaml-bool-word" and pit.key in BOOL_KEYS:
+            continue
+        diags.error(rel, line, pit.code, pit.message, pit.column)
+        bad_values = True
+    if bad_values:
         return None
     bad = [k for k in fields if not isinstance(k, str)]
     if bad:
@@ -156,6 +180,12 @@ def _read_markdown(text: str, rel: str, diags: Diagnostics) -> RawDoc | None:
             end = index
             break
     if end is None:
+        for index in range(1, min(len(lines), 60)):
+            if _DELIMITER_LOOKALIKE.match(lines[index]):
+                diags.error(rel, index + 1, "front-matter-unclosed",
+                            f"头信息没有结束：第 {index + 1} 行的“{lines[index].strip()}”不是结束标记；"
+                            "请改成单独一行、顶格的三个英文减号 ---")
+                return None
         diags.error(rel, 1, "front-matter-unclosed",
                     "头信息没有结束：第 1 行的 --- 找不到配对的结束行，请在最后一个字段之后、正文之前单独加一行 ---")
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import yaml
 
@@ -30,12 +31,41 @@ class YamlProblem(Exception):
         self.message = message
 
 
+@dataclass(frozen=True)
+class Pitfall:
+    """A value that parsed, but not as the editor meant (``0701`` became 449)."""
+
+    line: int  # 1-based within the document
+    column: int  # 1-based
+    code: str
+    key: str  # the mapping key the value belongs to ("" inside lists at the top)
+    raw: str  # the value as written
+    message: str
+
+
+# Chinese names editors type instead of the English field names.
+CHINESE_KEYS = {
+    "标题": "title", "题目": "title", "日期": "date", "发布日期": "date", "发布时间": "date", "时间": "date",
+    "栏目": "category", "分类": "category", "标签": "tags", "关键词": "tags", "作者": "author", "记者": "author",
+    "责任编辑": "editor", "编辑": "editor", "来源": "source", "摘要": "summary", "级别": "level",
+    "预警级别": "level", "草稿": "draft", "定时发布": "publish_at", "发布于": "publish_at", "过期时间": "expires",
+    "有效期至": "expires", "更新时间": "updated", "图片": "image", "题图": "image", "图片说明": "image_caption",
+    "附件": "attachments", "正文": "body", "内容": "body", "广播": "broadcast", "广播稿": "broadcast",
+    "审核": "reviews", "三审": "reviews", "转载": "reprint",
+}
+
 _FULLWIDTH_KEY = re.compile(r"^\s*[^\s:：#][^:：]*：")
+_NO_SPACE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*):(?![\s/])(\S.*)$")
 _ALIAS = re.compile(r"(?:^|[\s\[{,])\*[^\s,\]}]+")
 
 
 def load(text: str):
     """Parse one YAML document; raise :class:`YamlProblem` with a Chinese message."""
+    return load_with_pitfalls(text)[0]
+
+
+def load_with_pitfalls(text: str) -> tuple[object, list[Pitfall]]:
+    """Parse one YAML document and list values YAML 1.1 reads differently than an editor expects."""
     if "\t" in text:
         for no, line in enumerate(text.split("\n"), 1):
             stripped = line.lstrip(" ")
@@ -45,8 +75,12 @@ def load(text: str):
         raise YamlProblem(1, f"YAML 引用（*别名）超过 {MAX_ALIASES} 个，疑似恶意内容，已拒绝读取")
     if _bracket_depth(text) > MAX_DEPTH:
         _check_flow_depth(text)
+    loader = SafeLoader(text)
     try:
-        value = yaml.load(text, Loader=SafeLoader)  # noqa: S506 - safe loader
+        node = loader.get_single_node()
+        if node is None:
+            return None, []
+        data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -57,8 +91,12 @@ def load(text: str):
         raise YamlProblem(1, f"YAML 格式错误：{exc}") from None
     except RecursionError:
         raise YamlProblem(1, "YAML 嵌套层次过深，请简化内容") from None
-    _check_shape(value)
-    return value
+    finally:
+        loader.dispose()
+    _check_shape(data)  # before walking the node graph: aliases would make the walk explode too
+    pitfalls: list[Pitfall] = []
+    _walk(node, "", pitfalls, set())
+    return data, pitfalls
 
 
 _DEEP_MESSAGE = f"YAML 嵌套超过 {MAX_DEPTH} 层（[ ] 或 {{ }} 套得太深），疑似恶意内容，已拒绝读取；头信息里的字段通常只需一两层"
@@ -145,6 +183,68 @@ def _children(value) -> list:
     return value
 
 
+_INT = "tag:yaml.org,2002:int"
+_BOOL = "tag:yaml.org,2002:bool"
+
+
+def _walk(node, key: str, out: list[Pitfall], seen: set, depth: int = 0) -> None:
+    if depth > 50 or id(node) in seen:  # an aliased node is looked at once
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            _walk(v, str(k.value) if isinstance(k, yaml.ScalarNode) else key, out, seen, depth + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _walk(item, key, out, seen, depth + 1)
+    elif isinstance(node, yaml.ScalarNode) and not node.style:  # plain (C loader: "", Python: None)
+        raw = node.value
+        where = (node.start_mark.line + 1, node.start_mark.column + 1)
+        name = f"“{key}”的值" if key else "值"
+        if node.tag == _INT and re.match(r"^[-+]?0[0-9_]+$", raw):
+            value = yaml.load(raw, Loader=SafeLoader)  # noqa: S506 - safe loader
+            out.append(Pitfall(*where, "yaml-leading-zero", key, raw,
+                               f"{name} {raw} 以 0 开头，YAML 会把它当作数字（八进制 {value}），前面的 0 会丢失；"
+                               f"请用英文引号括起来：{key or '值'}: \"{raw}\""))
+        elif node.tag == _INT and ":" in raw:
+            value = yaml.load(raw, Loader=SafeLoader)  # noqa: S506 - safe loader
+            out.append(Pitfall(*where, "yaml-sexagesimal", key, raw,
+                               f"{name} {raw} 会被 YAML 当作六十进制数字 {value}，而不是时间；"
+                               f"请用英文引号括起来：{key or '值'}: \"{raw}\"，或写完整的日期时间 2022-05-04 {raw}"))
+        elif node.tag == _BOOL and raw.lower() not in ("true", "false"):
+            meaning = "是（true）" if raw.lower() in ("yes", "y", "on") else "否（false）"
+            out.append(Pitfall(*where, "yaml-bool-word", key, raw,
+                               f"{name} {raw} 会被 YAML 当作是/否的{meaning}，而不是文字；"
+                               f"如果这是文字，请用英文引号括起来：{key or '值'}: \"{raw}\"；如果是开关，请写 true 或 false"))
+
+
+def key_hint(key: str) -> str:
+    """The English field name for a Chinese one, for messages."""
+    return CHINESE_KEYS.get(key.strip(), "")
+
+
+def fix_hints(text: str) -> tuple[int, str] | None:
+    """Line-level mistakes that make a mapping something else: ``标题：…``, ``title:关于``."""
+    for no, src in enumerate(text.split("\n"), 1):
+        if src.lstrip().startswith("#"):
+            continue
+        if _FULLWIDTH_KEY.match(src) and ":" not in src.split("：", 1)[0]:
+            return no, _fullwidth_message(src.split("：", 1)[0].strip())
+        m = _NO_SPACE.match(src)
+        if m and not re.match(r"^\d", m.group(2)):
+            return no, (f"“{m.group(1)}:”后面少了一个空格，YAML 不会把它当作字段；"
+                        f"请在英文冒号后加一个空格：{m.group(1)}: {m.group(2)}")
+    return None
+
+
+def _fullwidth_message(key: str) -> str:
+    english = key_hint(key)
+    if english:
+        return (f"“{key}”后面用了中文冒号“：”；字段名必须用英文，并且后面是英文冒号加空格，"
+                f"请改成 {english}: 内容")
+    return f"“{key}”后面用了中文冒号“：”，字段名后必须用英文冒号加空格，例如 {key}: 内容"
+
+
 def explain(text: str, line: int, exc: Exception) -> tuple[int, str]:
     """Turn a PyYAML error into (line, advice an editor can act on)."""
     lines = text.split("\n")
@@ -152,8 +252,12 @@ def explain(text: str, line: int, exc: Exception) -> tuple[int, str]:
     candidates = [(i, lines[i - 1]) for i in (line, line - 1) if 0 < i <= len(lines)]
     for no, src in candidates:
         if _FULLWIDTH_KEY.match(src) and ":" not in src.split("：", 1)[0]:
-            key = src.split("：", 1)[0].strip()
-            return no, f"“{key}”后面用了中文冒号“：”，字段名后必须用英文冒号加空格，例如 {key}: 内容"
+            return no, _fullwidth_message(src.split("：", 1)[0].strip())
+    for no, src in candidates:
+        m = _NO_SPACE.match(src)
+        if m and not re.match(r"^\d", m.group(2)):
+            return no, (f"“{m.group(1)}:”后面少了一个空格，YAML 不会把它当作字段；"
+                        f"请在英文冒号后加一个空格：{m.group(1)}: {m.group(2)}")
     for no, src in candidates:
         m = re.match(r"^\s*([^\s:#][^:]*):\s+(.*)$", src)
         if m and re.search(r":(\s|$)", m.group(2)) and not m.group(2).startswith(("'", '"', "|", ">")):

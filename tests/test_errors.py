@@ -69,7 +69,7 @@ def test_gbk_file_is_read_with_warning(tmp_path):
     (site / "content" / "gbk.md").write_bytes(text.encode("gbk"))
     result = run_build("--site", str(site), "--output", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
-    assert "content/gbk.md: 警告：文件是 GBK/GB18030 编码" in result.stderr
+    assert "content/gbk.md:2: 警告：文件是 GBK/GB18030 编码" in result.stderr
     assert "这是用 ANSI 编码保存的正文" in (tmp_path / "out/2022/05/gbk.html").read_text(encoding="utf-8")
     strict = run_build("check", "--strict", "--site", str(site))
     assert strict.returncode == 1

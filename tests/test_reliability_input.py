@@ -56,7 +56,7 @@ CASES: dict[str, tuple[bytes, int, str]] = {
     "blank.yaml": (b"\xef\xbb\xbf \n\r\n\t\n", 0, "文件是空的"),
     "python-tag.yaml": (b"title: !!python/object/apply:os.system [\"echo pwned\"]\ndate: 2022-05-04\n", 1,
                         "YAML 格式错误"),
-    "not-mapping.yaml": (b"- title\n- date\n", 1, "头信息必须是“字段: 值”的形式"),
+    "not-mapping.yaml": (b"- title\n- date\n", 1, "应当是“字段: 值”的形式"),
     "image-parent.md": (_md("image: ../../etc/passwd\nimage_alt: 图\n"), 4, "不在 content 目录内"),
     "image-absolute.md": (_md("image: /etc/passwd\nimage_alt: 图\n"), 4, "不在 content 目录内"),
     "image-windows.md": (_md("image: 'C:\\Windows\\win.ini'\nimage_alt: 图\n"), 4, "不在 content 目录内"),

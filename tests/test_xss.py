@@ -52,7 +52,8 @@ def _fields(n: int, payload: str) -> dict:
         "image_alt": payload,
         "image_caption": payload,
         "attachments": [{"file": "form.pdf", "title": payload}],
-        "doc": {"issuer": payload, "topic": payload},
+        "doc": {"issuer": payload, "topic": payload, "index_no": "11410000MB1234567X/2022-00012",
+                "number": "测政〔2022〕12号", "written": "2022-05-30"},
         **({"level": "红色", "expires": "2022-07-05 00:00"} if n % 10 == 0 else {}),
     }
 

@@ -1,0 +1,65 @@
+"""CI publishing: the build summary JSON and the GitHub Actions workflow."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import yaml
+
+from conftest import FIXTURE_SITE, REPO, copy_site, run_build
+
+
+def test_summary_json_lists_counts_scheduled_and_expired(tmp_path):
+    summary = tmp_path / "ci" / "summary.json"
+    result = run_build("--site", str(FIXTURE_SITE), "--output", str(tmp_path / "out"), "--summary-json", str(summary))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(summary.read_text(encoding="utf-8"))
+    assert data["ok"] is True
+    assert data["now"] == "2022-07-01T12:00:00+08:00"
+    counts = data["counts"]
+    assert counts["drafts"] == 1 and counts["scheduled"] == 1 and counts["expired"] == 1
+    assert counts["published"] == len(list((tmp_path / "out").glob("20*/*/*.html")))
+    assert counts["pages"] > counts["published"]
+    [scheduled] = data["scheduled"]
+    assert scheduled["file"] == "content/2022/07/scheduled.md"
+    assert scheduled["publish_at"] == data["next_scheduled"]
+    assert scheduled["publish_at"] > data["now"]
+    [expired] = data["expired"]
+    assert expired["file"] == "content/2022/06/tingshui.yaml"
+    assert (tmp_path / "out" / expired["path"]).is_file()
+    assert data["warnings"] == []
+
+
+def test_summary_json_on_failure(tmp_path):
+    site = copy_site(tmp_path / "site")
+    shutil.copy(REPO / "tests/fixtures/broken/date-format.md", site / "content/bad.md")
+    summary = tmp_path / "summary.json"
+    result = run_build("--site", str(site), "--output", str(tmp_path / "out"), "--summary-json", str(summary))
+    assert result.returncode == 1
+    data = json.loads(summary.read_text(encoding="utf-8"))
+    assert data["ok"] is False
+    assert [(e["file"], e["line"], e["code"]) for e in data["errors"]] == [("content/bad.md", 3, "date-format")]
+
+
+def test_publish_workflow_checks_builds_and_deploys_on_a_schedule():
+    workflow = yaml.safe_load((REPO / ".github/workflows/publish.yml").read_text(encoding="utf-8"))
+    triggers = workflow[True]  # YAML 1.1 reads the key "on" as true
+    assert {"cron": "*/15 * * * *"} in triggers["schedule"]
+    assert "push" in triggers
+    assert workflow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    steps = workflow["jobs"]["build"]["steps"]
+    runs = [s.get("run", "") for s in steps]
+    uses = [s.get("uses", "") for s in steps]
+    install = next(i for i, r in enumerate(runs) if "pip install" in r)
+    check = next(i for i, r in enumerate(runs) if "build.py check" in r)
+    build = next(i for i, r in enumerate(runs) if "build.py build" in r)
+    upload = next(i for i, u in enumerate(uses) if u.startswith("actions/upload-pages-artifact@"))
+    assert install < check < build < upload
+    assert "-r requirements.txt" in runs[install]
+    assert "--format github" in runs[check]
+    assert "--base-url" in runs[build] and "--summary-json" in runs[build]
+    assert steps[upload]["with"]["path"] == "output"
+    deploy = workflow["jobs"]["deploy"]
+    assert deploy["needs"] == "build"
+    assert any(s.get("uses", "").startswith("actions/deploy-pages@") for s in deploy["steps"])
