@@ -13,6 +13,7 @@ from .feeds import feed_files
 from .publish import OutputLock, Staging
 from .render import Renderer, static_files
 from .report import Reporter
+from .search import build_search_index
 from .site import Site, load_site
 from .sitemap import robots_txt, sitemap_xml
 
@@ -99,6 +100,12 @@ def write_site(site: Site, staging: Staging, result: BuildResult, reporter: Repo
         staging.copy(path, source)
     for source in site.assets:
         staging.copy(urls.asset_path(source), site.root / source)
+    reporter.stage("生成站内搜索索引")
+    index = build_search_index(staging.dir)
+    staging.files += index.files
+    staging.bytes += index.bytes
+    if index.warning:
+        result.notes.append("警告：" + index.warning)
 
 
 def summary_line(result: BuildResult) -> str:
