@@ -18,6 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 INDEX_FOLDER = "pagefind"
+# Pagefind also writes its ready-made search UIs; templates/static/js/search.js uses the
+# plain JavaScript API instead, so these (about 420 KB) are not published.
+UNUSED_UI_FILES = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
+                   "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,8 @@ def build_search_index(site_dir: Path) -> SearchIndex:
         pages = asyncio.run(_index(site_dir, output))
     except Exception as exc:  # the Pagefind service is an external program
         return SearchIndex(warning=f"生成站内搜索索引失败（{type(exc).__name__}: {exc}），网站其余部分已正常生成。")
+    for name in UNUSED_UI_FILES:
+        (output / name).unlink(missing_ok=True)
     files = total = 0
     for dirpath, _dirs, names in os.walk(output):
         for name in names:
