@@ -87,9 +87,10 @@ def open_page(browser, served, kind: PageKind, *, width=1280, height=900, mode="
         watch = Watch(served.base)
         watch.attach(page)
         page.goto(served.url(kind.build, kind.path), wait_until="load")
-        if kind.path.startswith("search.html"):
+        scripts = context_args.get("java_script_enabled", True)
+        if kind.path.startswith("search.html") and scripts:
             page.wait_for_selector("[data-search-ready]", state="attached", timeout=15000)
-        if "?q=" in kind.path:
+        if "?q=" in kind.path and scripts:
             page.wait_for_selector("#search-results li", timeout=15000)
         yield page, watch
     finally:

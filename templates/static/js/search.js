@@ -23,6 +23,23 @@
       .then(function () { return pf; });
   });
 
+  var tagPages = {};
+  try { tagPages = JSON.parse(document.getElementById("search-tags").textContent); } catch (e) { /* none */ }
+
+  function path(url) { return new URL(url, location.href).pathname; }
+
+  // The notices listed on the tag page whose name is exactly the query (newest first).
+  function tagged(query) {
+    if (!Object.prototype.hasOwnProperty.call(tagPages, query)) return Promise.resolve([]);
+    var page = new URL(tagPages[query], siteRoot);
+    return fetch(page).then(function (response) { return response.ok ? response.text() : ""; }).then(function (html) {
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      return Array.prototype.map.call(doc.querySelectorAll(".notice-list li > a"), function (a) {
+        return { url: new URL(a.getAttribute("href"), page).href, meta: { title: a.textContent }, excerpt: "" };
+      });
+    }).catch(function () { return []; });
+  }
+
   function show(query, results) {
     list.textContent = "";
     status.textContent = results.length
@@ -48,8 +65,24 @@
     list.textContent = "";
     if (!query) { status.textContent = "请输入搜索关键词。"; return; }
     status.textContent = "正在搜索……";
-    ready.then(function (pf) { return pf.search(query); }).then(function (search) {
-      return Promise.all(search.results.slice(0, 20).map(function (r) { return r.data(); }));
+    Promise.all([
+      ready.then(function (pf) { return pf.search(query); }).then(function (search) {
+        return Promise.all(search.results.slice(0, 20).map(function (r) { return r.data(); }));
+      }),
+      tagged(query)
+    ]).then(function (found) {
+      // Notices tagged with exactly this word come first (those also found in the text first of all),
+      // then the other full-text hits.  The browser's word segmenter can split a Chinese query
+      // differently from Pagefind's indexer, so a notice tagged 疫情防控 is found even when its
+      // text was segmented as 疫情 / 防控.
+      var text = found[0], tags = found[1];
+      var inTag = {}, inText = {};
+      tags.forEach(function (t) { inTag[path(t.url)] = true; });
+      text.forEach(function (d) { inText[path(d.url)] = true; });
+      return text.filter(function (d) { return inTag[path(d.url)]; })
+        .concat(tags.filter(function (t) { return !inText[path(t.url)]; }))
+        .concat(text.filter(function (d) { return !inTag[path(d.url)]; }))
+        .slice(0, 20);
     }).then(function (results) { show(query, results); }, unavailable);
   }
 
