@@ -77,12 +77,15 @@ class Watch:
 
 
 @contextlib.contextmanager
-def open_page(browser, served, kind: PageKind, *, width=1280, height=900, mode="normal", **context_args):
+def open_page(browser, served, kind: PageKind, *, width=1280, height=900, mode="normal", init_script="",
+              **context_args):
     """A fresh context (own localStorage) at the given width; yields (page, watch)."""
     context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN", **context_args)
     try:
         if mode != "normal":
             context.add_init_script(mode_script(mode))
+        if init_script:
+            context.add_init_script(init_script)
         page = context.new_page()
         watch = Watch(served.base)
         watch.attach(page)
