@@ -29,7 +29,7 @@ from . import __version__, slugs
 from .diagnostics import Diagnostic
 from .notice import Notice
 
-FORMAT = 5  # bump whenever what is pickled changes shape
+FORMAT = 6  # bump whenever what is pickled changes shape
 
 
 def stamp(path: str | os.PathLike) -> tuple[int, int, int] | None:
@@ -59,6 +59,7 @@ class Manifest:
     files: dict = field(default_factory=dict)  # output path -> digest (every other file written)
     summary: object = None  # pipeline.Summary of that build
     warnings: list = field(default_factory=list)  # Diagnostics of that build
+    search_key: str = ""  # digest of the notice pages the search index was built from
 
 
 def digest(*parts) -> str:

@@ -37,6 +37,9 @@ ALLOWED_ATTRIBUTES = {
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
 def _only_image(p: etree.Element) -> bool:
     return (len(p) == 1 and p[0].tag == "img" and not (p.text or "").strip()
             and not (p[0].tail or "").strip())
@@ -85,11 +88,14 @@ def _build_markdown():
                     el.text = _CJK_BREAK.sub("", el.text)
                 if el.tail and "\n" in el.tail:
                     el.tail = _CJK_BREAK.sub("", el.tail)
-            if any(True for _ in root.iter("h1")):
-                # the notice title is the page's only <h1>: demote the body's headings one level
-                for el in list(root.iter()):
-                    if el.tag in ("h1", "h2", "h3", "h4", "h5"):
-                        el.tag = "h" + str(int(el.tag[1]) + 1)
+            # the notice title is the page's only <h1>: the body's headings become h2, h3... by rank,
+            # so "### 接种对象" under the title is an h2 and no level is skipped (HTML validity, WCAG 1.3.1)
+            headings = [el for el in root.iter() if el.tag in _HEADINGS]
+            ranks = {level: 2 + rank for rank, level in enumerate(sorted({el.tag for el in headings}))}
+            previous = 1
+            for el in headings:
+                previous = min(6, ranks[el.tag], previous + 1)
+                el.tag = "h" + str(previous)
             for parent in list(root.iter()):
                 for index, child in enumerate(list(parent)):
                     if child.tag == "p" and _only_image(child):

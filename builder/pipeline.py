@@ -29,6 +29,13 @@ from .site import Site, build_now, discover, load_site
 # rendered, so that a build with nothing to do starts and ends in a fraction of a second.
 
 PARALLEL_RENDER = 600  # pages; below this a worker pool costs more than it saves
+SEARCH_DIR = "pagefind/"
+
+
+def _search_enabled(site: Site) -> bool:
+    """The Pagefind stage runs unless site.yaml says ``search: {enabled: false}``."""
+    section = site.config.extra.get("search")
+    return not (isinstance(section, dict) and section.get("enabled") is False)
 
 
 @dataclass(frozen=True)
@@ -242,16 +249,22 @@ def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) 
     for source in site.assets:
         add(urls.asset_path(source), site.root / source, digest(site.inputs.get(source)))
 
-    removed = [p for p in old_pages if p not in pages] + [p for p in old_files if p not in files]
     result = BuildResult(summarize(site), pages=len(jobs) + 1, rendered=len(todo), parsed=site.parsed,
                          warnings=site.diagnostics, site=site, notes=notes)
     boundary = min(m for m in (site.next_change(), broadcast.next_change(plan)) if m is not None)
     new_manifest = Manifest(render_fp=fingerprint, inputs=site.inputs, now_boundary=boundary,
                             include_drafts=options.include_drafts, pages=pages, files=files,
                             summary=result.summary, warnings=site.diagnostics)
+    search_key = ""
+    if _search_enabled(site):
+        search_key = digest(fingerprint, [job.key for job in jobs if job.method == "notice_page"])
+        if manifest is not None and manifest.search_key == search_key:
+            files.update({p: k for p, k in old_files.items() if p.startswith(SEARCH_DIR)})  # index still valid
+    removed = [p for p in old_pages if p not in pages] + [p for p in old_files if p not in files]
     if manifest is not None and not todo and not payloads and not removed:
         result.unchanged = True
         new_manifest.output_id = current_id
+        new_manifest.search_key = search_key
         cache.save_manifest(new_manifest)
         return result
 
@@ -270,6 +283,20 @@ def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) 
                 staging.copy(path, data)
             else:
                 staging.write(path, data)
+        if search_key and not any(p.startswith(SEARCH_DIR) for p in files):
+            from .search import INDEX_FOLDER, build_search_index
+
+            reporter.stage("生成站内搜索索引")
+            index = build_search_index(Path(staging.dir))
+            staging.files += index.files
+            staging.bytes += index.bytes
+            if index.warning:
+                result.notes.append("警告：" + index.warning)
+            for dirpath, _dirs, names in os.walk(os.path.join(staging.dir, INDEX_FOLDER)):
+                for name in names:
+                    rel = os.path.relpath(os.path.join(dirpath, name), staging.dir).replace(os.sep, "/")
+                    files[rel] = search_key
+        new_manifest.search_key = search_key
         reporter.stage("发布")
         cache.forget_manifest()  # until the swap succeeds, no manifest describes output/
         staging.commit()

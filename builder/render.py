@@ -212,7 +212,7 @@ class Renderer:
                         [(c.name, len(site.by_category[c.name]), sigs(site.by_category[c.name][:50]))
                          for c in config.categories]))
         jobs.append(job(urls.CONTACT_PAGE, "contact_page", ()))
-        jobs.append(job(urls.SEARCH_PAGE, "search_page", ()))
+        jobs.append(job(urls.SEARCH_PAGE, "search_page", (), sorted(tag_paths.items())))
         jobs.append(job(urls.NOT_FOUND, "not_found_page", ()))
         return jobs
 

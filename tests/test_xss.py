@@ -109,7 +109,8 @@ _DOM_CHECK = """() => {
         .includes(el.tagName.toUpperCase()) && el.closest('main') && !el.closest('[data-search-form]'))
       bad.push('element ' + el.tagName);
   }
-  const scripts = [...document.scripts].map(s => s.src || ('inline:' + s.textContent.slice(0, 40)))
+  const scripts = [...document.scripts].filter(s => s.type !== 'application/json')  // inert data blocks
+      .map(s => s.src || ('inline:' + s.textContent.slice(0, 40)))
       .filter(s => !/\\/static\\/js\\/(modes|site|search|broadcast)\\.js$/.test(s));
   const h1 = document.querySelector('h1.article-title');
   return {bad, scripts, xss: typeof window.__xss, h1: h1 ? h1.innerText : null, title: document.title};

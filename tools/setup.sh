@@ -9,6 +9,8 @@ if [ "${1:-}" = "--dev" ]; then
   pkgs="chromium fonts-wqy-zenhei espeak-ng sox default-jre-headless"
   missing=""
   for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+  # npm installs the browser suite's axe-core and vnu-jar (package-lock.json); any Node.js >= 18 will do
+  command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
   if [ -n "$missing" ]; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     export DEBIAN_FRONTEND=noninteractive

@@ -7,6 +7,7 @@ cannot silently stop running.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import http.server
@@ -46,18 +47,30 @@ def require_browser() -> str:
     return path
 
 
+_PLAYWRIGHT = None
+
+
+def _playwright():
+    """One Playwright driver per test process: sync_playwright() cannot be nested, and the browser
+    suite keeps a session-wide browser open while other tests launch their own."""
+    global _PLAYWRIGHT
+    if _PLAYWRIGHT is None:
+        from playwright.sync_api import sync_playwright
+
+        _PLAYWRIGHT = sync_playwright().start()
+        atexit.register(_PLAYWRIGHT.stop)
+    return _PLAYWRIGHT
+
+
 @contextlib.contextmanager
 def launch_chromium(**kwargs):
     """Yield a Playwright ``Browser`` running Debian's Chromium headless."""
-    from playwright.sync_api import sync_playwright
-
     executable = require_browser()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS, **kwargs)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    browser = _playwright().chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS, **kwargs)
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -2,6 +2,7 @@
 (function () {
   try {
     var root = document.documentElement;
+    root.classList.add("js");  // hides notes meant for readers without JavaScript (.no-js-note)
     if (localStorage.getItem("np-elder") === "1") root.classList.add("elder");
     if (localStorage.getItem("np-contrast") === "1") root.classList.add("contrast");
   } catch (e) { /* storage may be disabled */ }

@@ -1,65 +1,104 @@
-/* 站内搜索 with the Pagefind index when it was built; otherwise point to the site map. */
+/* 站内搜索 with the Pagefind index built by `python build.py` (Chinese word segmentation).
+   The form stays hidden until the index has loaded; without JavaScript the page's <noscript>
+   text points to the site map, and without an index a note does the same. */
 (function () {
   "use strict";
   var form = document.querySelector("[data-search-form]");
   var input = document.getElementById("search-input");
   var status = document.getElementById("search-status");
   var list = document.getElementById("search-results");
-  var base = new URL("pagefind/", document.baseURI).href;
-  var pagefind = null;
+  if (!form || !input || !status || !list) return;
+  var siteRoot = new URL("./", document.baseURI);  // search.html sits at the site root
 
   function unavailable() {
     var note = document.querySelector("[data-search-unavailable]");
     if (note) note.hidden = false;
-    if (form) form.hidden = true;
+    form.hidden = true;
+    status.textContent = "";
   }
 
-  function load() {
-    if (pagefind) return Promise.resolve(pagefind);
-    return import(base + "pagefind.js").then(function (module) {
-      pagefind = module;
-      return module.options ? module.options({ baseUrl: new URL("./", document.baseURI).pathname }).then(function () { return module; }) : module;
+  var ready = import(new URL("pagefind/pagefind.js", siteRoot).href).then(function (pf) {
+    return Promise.resolve(pf.options({ baseUrl: siteRoot.pathname }))
+      .then(function () { return pf.init ? pf.init() : null; })
+      .then(function () { return pf; });
+  });
+
+  var tagPages = {};
+  try { tagPages = JSON.parse(document.getElementById("search-tags").textContent); } catch (e) { /* none */ }
+
+  function path(url) { return new URL(url, location.href).pathname; }
+
+  // The notices listed on the tag page whose name is exactly the query (newest first).
+  function tagged(query) {
+    if (!Object.prototype.hasOwnProperty.call(tagPages, query)) return Promise.resolve([]);
+    var page = new URL(tagPages[query], siteRoot);
+    return fetch(page).then(function (response) { return response.ok ? response.text() : ""; }).then(function (html) {
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      return Array.prototype.map.call(doc.querySelectorAll(".notice-list li > a"), function (a) {
+        return { url: new URL(a.getAttribute("href"), page).href, meta: { title: a.textContent }, excerpt: "" };
+      });
+    }).catch(function () { return []; });
+  }
+
+  function show(query, results) {
+    list.textContent = "";
+    status.textContent = results.length
+      ? "“" + query + "”共找到 " + results.length + " 条结果"
+      : "没有找到与“" + query + "”相关的公告，请换个关键词，或通过网站地图查找。";
+    results.forEach(function (data) {
+      var li = document.createElement("li");
+      var a = document.createElement("a");
+      a.href = data.url;
+      a.textContent = (data.meta && data.meta.title) || data.url;
+      li.appendChild(a);
+      if (data.excerpt) {
+        var p = document.createElement("p");
+        p.className = "search-excerpt";
+        p.innerHTML = data.excerpt;  // Pagefind's excerpt: escaped text with <mark> around the hits
+        li.appendChild(p);
+      }
+      list.appendChild(li);
     });
   }
 
-  function escapeText(text) {
-    var div = document.createElement("div");
-    div.textContent = text;
-    return div.innerHTML;
-  }
-
   function run(query) {
-    list.innerHTML = "";
-    if (!query) { status.textContent = ""; return; }
+    list.textContent = "";
+    if (!query) { status.textContent = "请输入搜索关键词。"; return; }
     status.textContent = "正在搜索……";
-    load().then(function (pf) { return pf.search(query); }).then(function (search) {
-      return Promise.all(search.results.slice(0, 20).map(function (r) { return r.data(); }));
-    }).then(function (results) {
-      status.textContent = results.length ? "找到 " + results.length + " 条结果" : "没有找到与“" + query + "”相关的公告";
-      results.forEach(function (data) {
-        var li = document.createElement("li");
-        var a = document.createElement("a");
-        a.href = data.url;
-        a.textContent = (data.meta && data.meta.title) || data.url;
-        var p = document.createElement("p");
-        p.innerHTML = data.excerpt || escapeText("");
-        li.appendChild(a);
-        li.appendChild(p);
-        list.appendChild(li);
-      });
-    }).catch(function () { status.textContent = ""; unavailable(); });
+    Promise.all([
+      ready.then(function (pf) { return pf.search(query); }).then(function (search) {
+        return Promise.all(search.results.slice(0, 20).map(function (r) { return r.data(); }));
+      }),
+      tagged(query)
+    ]).then(function (found) {
+      // Notices tagged with exactly this word come first (those also found in the text first of all),
+      // then the other full-text hits.  The browser's word segmenter can split a Chinese query
+      // differently from Pagefind's indexer, so a notice tagged 疫情防控 is found even when its
+      // text was segmented as 疫情 / 防控.
+      var text = found[0], tags = found[1];
+      var inTag = {}, inText = {};
+      tags.forEach(function (t) { inTag[path(t.url)] = true; });
+      text.forEach(function (d) { inText[path(d.url)] = true; });
+      return text.filter(function (d) { return inTag[path(d.url)]; })
+        .concat(tags.filter(function (t) { return !inText[path(t.url)]; }))
+        .concat(text.filter(function (d) { return !inTag[path(d.url)]; }))
+        .slice(0, 20);
+    }).then(function (results) { show(query, results); }, unavailable);
   }
 
-  if (!form) return;
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    var q = input.value.trim();
+    var query = input.value.trim();
     var url = new URL(location.href);
-    url.searchParams.set("q", q);
+    url.searchParams.set("q", query);
     history.replaceState(null, "", url);
-    run(q);
+    run(query);
   });
-  var initial = new URL(location.href).searchParams.get("q");
-  if (initial) { input.value = initial; run(initial); }
-  fetch(base + "pagefind.js", { method: "HEAD" }).then(function (r) { if (!r.ok) unavailable(); }).catch(function () { /* file:// */ });
+
+  ready.then(function () {
+    form.hidden = false;
+    form.setAttribute("data-search-ready", "");
+    var initial = new URL(location.href).searchParams.get("q");
+    if (initial) { input.value = initial; run(initial.trim()); }
+  }, unavailable);
 })();

@@ -1,0 +1,1 @@
+"""Browser test suite (Playwright + Debian Chromium); see docs/accessibility.md."""
