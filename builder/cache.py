@@ -183,26 +183,25 @@ class BuildCache:
     def save_notices(self, parse_fp: str, notices: dict[str, CachedNotice]) -> None:
         self._save(self.notices_file, (parse_fp, notices, dict(slugs.memo)))
 
-    def load_scripts(self, settings_fp: str) -> dict:
-        """Broadcast scripts by notice file: (key, Script | None, diagnostics)."""
-        payload = self._load(self.scripts_file)
+    def _load_keyed(self, path: Path, fingerprint: str) -> dict:
+        """A per-notice table saved with the fingerprint of the settings it was computed under."""
+        payload = self._load(path)
         try:
-            fingerprint, scripts = payload
+            stored, table = payload
         except (TypeError, ValueError):
             return {}
-        return scripts if fingerprint == settings_fp else {}
+        return table if stored == fingerprint else {}
+
+    def load_scripts(self, settings_fp: str) -> dict:
+        """Broadcast scripts by notice file: (key, Script | None, diagnostics)."""
+        return self._load_keyed(self.scripts_file, settings_fp)
 
     def save_scripts(self, settings_fp: str, scripts: dict) -> None:
         self._save(self.scripts_file, (settings_fp, scripts))
 
     def load_checks(self, fingerprint: str) -> dict:
         """Editorial check results by notice file: (key, diagnostics)."""
-        payload = self._load(self.checks_file)
-        try:
-            stored, checks = payload
-        except (TypeError, ValueError):
-            return {}
-        return checks if stored == fingerprint else {}
+        return self._load_keyed(self.checks_file, fingerprint)
 
     def save_checks(self, fingerprint: str, checks: dict) -> None:
         self._save(self.checks_file, (fingerprint, checks))

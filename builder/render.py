@@ -187,20 +187,19 @@ class Renderer:
                             sigs(entry.related), [tag_paths[t] for t in n.tags], links,
                             broadcast_links.get(n.source)))
         size = config.page_size
-        for category in config.categories:
-            entries = site.by_category[category.name]
+
+        def paged(entries: list[Entry], path_for, method: str, name: str) -> None:
             for number in range(1, max(1, math.ceil(len(entries) / size)) + 1):
                 chunk = entries[(number - 1) * size: number * size]
-                jobs.append(job(urls.column_page(category.slug, number), "column_page", (category.name, number),
-                                len(entries), sigs(chunk)))
+                jobs.append(job(path_for(number), method, (name, number), len(entries), sigs(chunk)))
+
+        for category in config.categories:
+            paged(site.by_category[category.name], partial(urls.column_page, category.slug), "column_page",
+                  category.name)
         counts = [(t.name, t.slug, len(site.by_tag[t.name])) for t in site.tags]
         jobs.append(job(urls.TAGS_INDEX, "tags_index", (), counts))
         for tag in site.tags:
-            entries = site.by_tag[tag.name]
-            for number in range(1, max(1, math.ceil(len(entries) / size)) + 1):
-                chunk = entries[(number - 1) * size: number * size]
-                jobs.append(job(urls.tag_page(tag.slug, number), "tag_page", (tag.name, number),
-                                len(entries), sigs(chunk)))
+            paged(site.by_tag[tag.name], partial(urls.tag_page, tag.slug), "tag_page", tag.name)
         years = self._years()
         jobs.append(job(urls.ARCHIVES_INDEX, "archives_index", (), years))
         for year, month_counts in years.items():
