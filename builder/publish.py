@@ -229,16 +229,3 @@ def _make_dirs(root: Path, folder: Path) -> None:
             current.unlink()
         if not current.exists():
             current.mkdir()
-
-
-def recover_interrupted(output: Path) -> None:
-    """Put back the old site if a build was killed between the two renames of the fallback swap.
-
-    Called at the start of every build, before validation, so that even a build
-    that then fails on bad content leaves the complete old site in place.
-    """
-    staging = Staging(output)
-    if staging.output.exists() or not staging.old.is_dir():
-        return
-    with OutputLock(output):
-        staging.recover()

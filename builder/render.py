@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Iterator
 
 import jinja2
 
@@ -217,10 +216,6 @@ class Renderer:
 
     def run(self, job: PageJob) -> bytes:
         return getattr(self, job.method)(*job.args)
-
-    def html_pages(self) -> Iterator[tuple[str, bytes]]:
-        for job in self.plan(""):
-            yield job.path, self.run(job)
 
     # -- page kinds -------------------------------------------------------------------------------
 
