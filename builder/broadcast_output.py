@@ -14,7 +14,6 @@ from typing import Iterator
 
 from . import urls
 from .cache import digest
-from .audio import AudioUnavailable, find_espeak, render
 from .broadcast import AUTO_MARK, BroadcastPlan, Script, format_seconds
 from .cap import cap_document
 from .playlist import Playlist, playlists
@@ -138,6 +137,8 @@ def index_json(plan: BroadcastPlan, base_url: str, lists: list[Playlist], audio:
 
 def render_audio(plan: BroadcastPlan, reporter=None) -> tuple[dict[str, bytes], dict[str, float], str]:
     """WAV bytes and measured seconds per slug; third value is a Chinese note when audio is unavailable."""
+    from .audio import AudioUnavailable, find_espeak, render  # pypinyin's dictionaries load in ~0.4 s
+
     try:
         espeak = find_espeak()
     except AudioUnavailable as exc:

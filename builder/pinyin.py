@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 
-from pypinyin import Style, lazy_pinyin
-
 from .broadcast_config import Lexicon
 
 HAN = re.compile(r"[\u3400-\u9fff]")
@@ -41,6 +39,8 @@ def segments(text: str, lexicon: Lexicon) -> list[tuple[str, tuple[str, ...] | N
 
 
 def _plain_pinyin(chunk: str) -> list[str]:
+    from pypinyin import Style, lazy_pinyin  # ~0.2 s of dictionaries, only when audio is made
+
     return lazy_pinyin(chunk, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda s: list(s))
 
 

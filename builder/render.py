@@ -12,6 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import partial
+from hashlib import blake2b
 from pathlib import Path
 
 import jinja2
@@ -162,8 +163,10 @@ class Renderer:
         incremental build can tell which pages to render without rendering any.
         """
         site, config = self.site, self.config
-        sig = {id(e): "\x1f".join((e.path, e.notice.title, str(e.notice.date.timestamp()), e.status,
-                                   "x" if e.expired else "", e.notice.level, e.notice.category))
+        # What a list or a neighbour link shows of a notice, as a short digest.
+        sig = {id(e): blake2b("\x1f".join((e.path, e.notice.title, str(e.notice.date.timestamp()), e.status,
+                                           "x" if e.expired else "", e.notice.level, e.notice.category)
+                                          ).encode(), digest_size=8).hexdigest()
                for e in site.entries}
 
         def sigs(entries) -> list:

@@ -284,7 +284,10 @@ def load_site(root: Path, *, include_drafts: bool = False, now: datetime | None 
         else:
             to_parse.append(rel)
     store = cache.bodies if cache is not None else None
-    for rel, (notice, items, deps) in zip(to_parse, load_notices(root, to_parse, config, others, jobs, store)):
+    loaded = load_notices(root, to_parse, config, others, jobs, store)
+    if store is not None:
+        store.refresh()  # worker processes appended bodies to packs of their own
+    for rel, (notice, items, deps) in zip(to_parse, loaded):
         diags.extend(items)
         if notice is not None:
             notices.append(notice)
@@ -298,7 +301,7 @@ def load_site(root: Path, *, include_drafts: bool = False, now: datetime | None 
     site.parsed = len(to_parse)
     site.inputs = stamps
     site.store = store
-    if store is not None and to_parse:
+    if store is not None and (to_parse or len(fresh) != len(cached)):
         store.prune({n.digest for n in notices})
     return site
 
@@ -324,7 +327,7 @@ def assemble(root: Path, config: SiteConfig, notices: list[Notice], now: datetim
         expired = bool(notice.expires and notice.expires <= now)
         if expired and status == "published":
             expired_count += 1
-        path = f"{notice.date:%Y}/{notice.date:%m}/{notice.slug}.html"
+        path = f"{notice.date.year:04d}/{notice.date.month:02d}/{notice.slug}.html"
         entries.append(Entry(notice, path, status, expired, current=not expired))
 
     # Two notices writing the same page is a hard error naming every file involved.
