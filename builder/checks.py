@@ -12,6 +12,7 @@ Everything returns :class:`Diagnostic` lists; nothing here raises for bad conten
 from __future__ import annotations
 
 import html
+import os
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -504,11 +505,12 @@ def _site_text(root: Path) -> str:
         return ""
 
 
-def check_site(site, cache=None) -> list[Diagnostic]:
+def check_site(site, cache=None, jobs: int | None = None) -> list[Diagnostic]:
     """Every editorial check over a loaded site (the notices that will be published, or previewed).
 
     With a build cache, a notice is checked again only when it, a notice it links to,
-    the term lists or the check settings changed.
+    the term lists or the check settings changed.  Many notices to check are spread
+    over forked worker processes.
     """
     from . import __version__
     from .cache import digest
@@ -523,26 +525,62 @@ def check_site(site, cache=None) -> list[Diagnostic]:
     listed = {n.source for n in notices}
     notices += [n for n in site.scheduled if n.source not in listed]
     index = LinkIndex.of(site)
+    todo: list[tuple[Notice, str]] = []
     for notice in sorted(notices, key=lambda n: n.source):
         key = digest(notice.digest, [(target, index.state(target)) for _ref, target in notice.links])
         hit = old.get(notice.source)
         if hit is not None and hit[0] == key:
-            items = hit[1]
+            fresh[notice.source] = hit
         else:
-            try:
-                text = decode_text((site.root / notice.source).read_bytes())
-            except OSError:
-                continue
-            subject = subject_from_notice(notice, text, _raw_doc(notice))
-            if not subject.body_html:
-                subject = replace(subject, body_html=site.body(notice))
-            items = check_subject(subject, site.config, lexicon, settings) + check_links(subject, index)
-        fresh[notice.source] = (key, items)
+            todo.append((notice, key))
+    context = (site, lexicon, settings, index)
+    for (notice, key), items in zip(todo, _check_all([n for n, _k in todo], context, jobs)):
+        if items is not None:
+            fresh[notice.source] = (key, items)
+    for _key, items in fresh.values():
         diags.extend(items)
     if cache is not None and fresh != old:
-        cache.save_checks(fingerprint, fresh)
+        cache.save_checks(fingerprint, dict(sorted(fresh.items())))
     diags.extend(check_columns(site, settings, _site_text(site.root)))
     return diags.sorted()
+
+
+PARALLEL_CHECKS = 400  # notices; below this a worker pool costs more than it saves
+_check_state: dict = {}
+
+
+def _check_notice(notice: Notice, context: tuple) -> list[Diagnostic] | None:
+    site, lexicon, settings, index = context
+    try:
+        text = decode_text((site.root / notice.source).read_bytes())
+    except OSError:
+        return None
+    subject = subject_from_notice(notice, text, _raw_doc(notice))
+    if not subject.body_html:
+        subject = replace(subject, body_html=site.body(notice))
+    return check_subject(subject, site.config, lexicon, settings) + check_links(subject, index)
+
+
+def _check_chunk(indices: range) -> list:
+    notices, context = _check_state["notices"], _check_state["context"]
+    return [_check_notice(notices[i], context) for i in indices]
+
+
+def _check_all(notices: list[Notice], context: tuple, jobs: int | None) -> list:
+    import multiprocessing
+
+    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    if jobs <= 1 or len(notices) < PARALLEL_CHECKS or "fork" not in multiprocessing.get_all_start_methods():
+        return [_check_notice(n, context) for n in notices]
+    _check_state.update(notices=notices, context=context)  # inherited by the forked workers
+    step = max(100, len(notices) // (jobs * 4))
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            chunks = pool.map(_check_chunk, [range(i, min(i + step, len(notices)))
+                                             for i in range(0, len(notices), step)])
+    finally:
+        _check_state.clear()
+    return [items for chunk in chunks for items in chunk]
 
 
 def check_files(root: Path, include_drafts: bool = False) -> list[Diagnostic]:

@@ -55,6 +55,27 @@ def make_environment(site_root: Path) -> jinja2.Environment:
     return env
 
 
+# An environment with its templates compiled ahead of time (by pipeline's warm-up thread while
+# the parsing workers run), taken once by the next Renderer for the same template folders.
+_warm: dict[tuple[str, ...], jinja2.Environment] = {}
+PAGE_TEMPLATES = ("notice.html", "list.html", "index.html", "archives.html", "tags.html", "sitemap.html",
+                  "contact.html", "search.html", "404.html")
+
+
+def warm_environment(site_root: Path) -> None:
+    env = make_environment(site_root)
+    for name in PAGE_TEMPLATES:
+        try:
+            env.get_template(name)
+        except jinja2.TemplateError:
+            return  # reported when the page is rendered for real
+    _warm[tuple(str(d) for d in template_dirs(site_root))] = env
+
+
+def forget_warm_environments() -> None:
+    _warm.clear()
+
+
 def filesize(size: int) -> str:
     if size < 1024:
         return f"{size} B"
@@ -83,6 +104,19 @@ class Pager:
     def next(self) -> str | None:
         return self.paths[self.number] if self.number < self.count else None
 
+    @property
+    def window(self) -> list[tuple[int, str]]:
+        """The numbered links shown: the first, the last, and three either side of the current page."""
+        return [(n, self.paths[n - 1]) for n in range(1, self.count + 1)
+                if n in (1, self.count) or abs(n - self.number) <= 3]
+
+
+@dataclass(frozen=True)
+class NavLink:
+    title: str
+    path: str
+    href: str  # relative to the page being rendered
+
 
 _HREF_RE = re.compile(r'(src|href)="([^"]*)"')
 
@@ -103,7 +137,8 @@ class Renderer:
     def __init__(self, site: Site, extra_context: dict | None = None):
         self.site = site
         self.config = site.config
-        self.env = make_environment(site.root)
+        dirs = tuple(str(d) for d in template_dirs(site.root))
+        self.env = _warm.pop(dirs, None) or make_environment(site.root)
         self.by_source = site.entry_for_source()
         nav = [Crumb("首页", urls.HOME)] + [Crumb(c.name, urls.column_page(c.slug)) for c in self.config.categories]
         self.common = {
@@ -115,6 +150,7 @@ class Renderer:
         }
         self.common.update(extra_context or {})  # e.g. broadcast_links from the broadcast stage
         self._templates: dict[str, jinja2.Template] = {}
+        self._nav_by_dir: dict[str, list[NavLink]] = {}
 
     # -- helpers ----------------------------------------------------------------------------------
 
@@ -123,10 +159,21 @@ class Renderer:
             self._templates[name] = self.env.get_template(name)
         return self._templates[name]
 
+    def _nav_links(self, directory: str) -> list[NavLink]:
+        links = self._nav_by_dir.get(directory)
+        if links is None:
+            page = directory + "/x.html" if directory else "x.html"
+            links = [NavLink(c.title, c.path, urls.relative(page, c.path)) for c in self.common["nav"]]
+            self._nav_by_dir[directory] = links
+        return links
+
     def render(self, name: str, path: str, **context) -> bytes:
         context.update(self.common)
+        directory = path.rpartition("/")[0]
         context["page_path"] = path
         context["url"] = partial(urls.relative, path)
+        context["root"] = "../" * (directory.count("/") + 1) if directory else ""  # to the site root
+        context["nav_links"] = self._nav_links(directory)
         context["canonical"] = urls.absolute(self.config.base_url, path)
         return self.template(name).render(context).encode("utf-8")
 

@@ -8,7 +8,9 @@ known, so rendering is a pure function of the ``Site``.
 from __future__ import annotations
 
 import os
+import threading
 from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
@@ -222,20 +224,35 @@ def _load_one(root: str, rel: str, config: SiteConfig, others: dict[str, int]) -
 
 
 def load_notices(root: Path, rels: list[str], config: SiteConfig, others: dict[str, int],
-                 jobs: int | None = None, store: BodyStore | None = None) -> list[Loaded]:
+                 jobs: int | None = None, store: BodyStore | None = None,
+                 while_waiting: Callable[[], threading.Thread | None] | None = None) -> list[Loaded]:
+    """Parse ``rels``, over worker processes when there are many.
+
+    ``while_waiting`` is called once the workers are running; the thread it may
+    return (work the main process does meanwhile) is joined before returning.
+    """
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     if jobs <= 1 or len(rels) < PARALLEL_THRESHOLD:
         return [_stored(_load_one(str(root), rel, config, others), store) for rel in rels]
     import multiprocessing
 
     ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    if ctx.get_start_method() == "fork" and not all(rel.isascii() for rel in rels):
+        slugs.preload()  # pypinyin's dictionaries: loaded once here, inherited by every worker
     chunk = max(50, len(rels) // (jobs * 8))
     batches = [rels[i:i + chunk] for i in range(0, len(rels), chunk)]
     results: list = []
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                             initargs=(str(root), config, others, store)) as pool:
-        for batch in pool.map(_load_many, batches):
-            results.extend(batch)
+    helper = None
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                                 initargs=(str(root), config, others, store)) as pool:
+            parsed = pool.map(_load_many, batches)  # with fork, every worker exists after this
+            helper = while_waiting() if while_waiting is not None else None
+            for batch in parsed:
+                results.extend(batch)
+    finally:
+        if helper is not None:
+            helper.join()
     return results
 
 
@@ -252,7 +269,8 @@ def parse_fingerprint(config: SiteConfig) -> str:
 
 def load_site(root: Path, *, include_drafts: bool = False, now: datetime | None = None,
               base_url: str | None = None, jobs: int | None = None, cache: BuildCache | None = None,
-              config: SiteConfig | None = None, inputs: tuple | None = None) -> Site:
+              config: SiteConfig | None = None, inputs: tuple | None = None,
+              while_waiting: Callable[[], threading.Thread | None] | None = None) -> Site:
     """Read and validate everything.  Raises BuildError listing every error.
 
     With a ``cache``, notices whose files did not change since the last build
@@ -284,7 +302,7 @@ def load_site(root: Path, *, include_drafts: bool = False, now: datetime | None 
         else:
             to_parse.append(rel)
     store = cache.bodies if cache is not None else None
-    loaded = load_notices(root, to_parse, config, others, jobs, store)
+    loaded = load_notices(root, to_parse, config, others, jobs, store, while_waiting)
     if store is not None:
         store.refresh()  # worker processes appended bodies to packs of their own
     for rel, (notice, items, deps) in zip(to_parse, loaded):
