@@ -157,10 +157,10 @@ class BodyStore:
         for name in self._packs():
             try:
                 with open(os.path.join(self.dir, name + ".idx"), encoding="ascii", errors="replace") as fh:
-                    for line in fh:
-                        parts = line.split()
-                        if len(parts) == 3 and line.endswith("\n"):
-                            index[parts[0]] = (name, int(parts[1]), int(parts[2]))
+                    lines = fh.read().split("\n")[:-1]  # a last line without "\n" was cut short
+                for line in lines:
+                    digest_, offset, length = line.split(" ")
+                    index[digest_] = (name, int(offset), int(length))
             except (OSError, ValueError):
                 continue
         return index
@@ -263,6 +263,8 @@ class BuildCache:
         self.enabled = enabled
         out_key = hashlib.blake2b(str(output.absolute()).encode(), digest_size=8).hexdigest()
         self.notices_file = self.dir / "notices.pickle"
+        self.delta_file = self.dir / "notices-delta.pickle"
+        self._notices_seen: tuple | None = None  # what load_notices returned, to save a delta against
         self.bodies = BodyStore(self.dir / f"bodies-{__version__}")
         self.scripts_file = self.dir / "scripts.pickle"
         self.checks_file = self.dir / "checks.pickle"
@@ -291,18 +293,54 @@ class BuildCache:
             pass  # a read-only site folder still builds, just never incrementally
 
     def load_notices(self, parse_fp: str) -> dict[str, CachedNotice]:
+        """The parsed notices of the last build: the base table plus the small delta file
+        that builds changing only a few notices write instead of the whole table."""
+        self._notices_seen = None
         payload = self._load(self.notices_file)
         try:
-            fingerprint, notices, memo = payload
+            fingerprint, notices, memo, token = payload
         except (TypeError, ValueError):
             return {}
         if fingerprint != parse_fp:
             return {}
+        delta: dict = {}
+        extra = self._load(self.delta_file)
+        try:
+            delta_token, delta_fp, delta, delta_memo = extra
+            if (delta_token, delta_fp) != (token, parse_fp):
+                raise ValueError
+        except (TypeError, ValueError):
+            delta, delta_memo = {}, {}
+        for rel, hit in delta.items():
+            if hit is None:
+                notices.pop(rel, None)
+            else:
+                notices[rel] = hit
         slugs.memo.update(memo)
+        slugs.memo.update(delta_memo)
+        self._notices_seen = (parse_fp, token, dict(notices), delta)
         return notices
 
     def save_notices(self, parse_fp: str, notices: dict[str, CachedNotice]) -> None:
-        self._save(self.notices_file, (parse_fp, notices, dict(slugs.memo)))
+        """Write only what changed since the loaded table when that is little; else the whole table."""
+        seen, self._notices_seen = self._notices_seen, None
+        if seen is not None and seen[0] == parse_fp:
+            _fp, token, before, delta = seen
+            delta = dict(delta)
+            for rel, hit in notices.items():
+                if before.get(rel) is not hit:
+                    delta[rel] = hit
+            for rel in before.keys() - notices.keys():
+                delta[rel] = None
+            if len(delta) <= max(64, len(notices) // 20):
+                self._save(self.delta_file, (token, parse_fp, delta, dict(slugs.memo)))
+                return
+        token = os.urandom(8).hex()
+        self._save(self.notices_file, (parse_fp, notices, dict(slugs.memo), token))
+        try:
+            os.unlink(self.delta_file)
+        except OSError:
+            pass
 
     def _load_keyed(self, path: Path, fingerprint: str) -> dict:
         """A per-notice table saved with the fingerprint of the settings it was computed under."""

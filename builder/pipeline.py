@@ -33,6 +33,7 @@ from .site import Site, build_now, discover, load_site
 # rendered, so that a build with nothing to do starts and ends in a fraction of a second.
 
 PARALLEL_RENDER = 600  # pages; below this a worker pool costs more than it saves
+PREFETCH_MIN = int(os.environ.get("NP_PREFETCH_MIN", 2000))  # pages; from this size on, output/ is hard-linked into staging in the background
 SEARCH_DIR = "pagefind/"
 
 
@@ -222,6 +223,21 @@ def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) 
         return BuildResult(replace(manifest.summary, now=now.astimezone(config.tz)), pages=len(manifest.pages) + 1,
                            warnings=manifest.warnings, unchanged=True)
 
+    staging = Staging(output)
+    if manifest is not None and manifest.render_fp == fingerprint and len(manifest.pages) >= PREFETCH_MIN:
+        staging.prefetch(list(manifest.pages) + list(manifest.files))  # most of output/ carries over
+    try:
+        return _build_changed(options, reporter, cache, manifest, staging, config, inputs, fingerprint, now,
+                              current_id)
+    except BaseException:
+        staging.abort()
+        raise
+
+
+def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache, manifest: Manifest | None,
+                   staging: Staging, config, inputs: tuple, fingerprint: str, now: datetime,
+                   current_id: tuple) -> BuildResult:
+    output = options.output_dir
     site = _load_checked(options, reporter, cache, dict(now=now, config=config, inputs=inputs))
     plan = _broadcast_plan(site, cache, reporter)
     _strict(options, site.diagnostics)
@@ -286,13 +302,13 @@ def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) 
             files.update({p: k for p, k in old_files.items() if p.startswith(SEARCH_DIR)})  # index still valid
     removed = [p for p in old_pages if p not in pages] + [p for p in old_files if p not in files]
     if manifest is not None and not todo and not payloads and not removed:
+        staging.abort()
         result.unchanged = True
         new_manifest.output_id = current_id
         new_manifest.search_key = search_key
         cache.save_manifest(new_manifest)
         return result
 
-    staging = Staging(output)
     keep = None
     if manifest is not None:
         changed = {job.path for job in todo} | set(payloads) | set(removed)
