@@ -328,6 +328,13 @@ class Ours(Tool):
         if self.script and not os.path.isfile(self.script):
             self.broken = f"{self.script} not found"
             return
+        # Byte-compile the builder once, as an installed package would be (pip compiles
+        # Pelican's modules in its venv): with PYTHONDONTWRITEBYTECODE set, every run would
+        # otherwise compile the builder's modules from source again.
+        builder_dir = os.path.join(self.cwd, "builder")
+        if os.path.isdir(builder_dir):
+            subprocess.run([sys.executable, "-m", "compileall", "-q", builder_dir], cwd=self.cwd,
+                           capture_output=True, timeout=300)
         ver = None
         try:
             r = subprocess.run(self.base + ["--version"], cwd=self.cwd, capture_output=True,
