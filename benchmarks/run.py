@@ -7,7 +7,7 @@ Standard library only.  See docs/performance.md for the method.
                              [--workdir DIR] [--json FILE] [--markdown FILE]
                              [--ours-cmd "python /path/to/build.py"]
     python benchmarks/run.py --quick                 # smoke test: N=200, runs=1
-    python benchmarks/run.py --scale [N]             # ours only, N=100000: cold + one-edit
+    python benchmarks/run.py --scale [N]             # ours-site only, N=100000: cold + one-edit
     python benchmarks/run.py --make-site N DIR       # just write a site ours can build
 
 The corpus comes from make_corpus.py (default ../shared/bench/make_corpus.py relative
@@ -679,7 +679,9 @@ def parse_args(argv):
         description="Benchmark Notice Pipeline against Pelican 4.12 and Hugo.",
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n\n", 1)[1])
     ap.add_argument("--notices", "-n", type=int, help="corpus size N (default 1000)")
-    ap.add_argument("--tools", default="ours,pelican,hugo", help="comma list of ours,pelican,hugo")
+    ap.add_argument("--tools", default=None,
+                    help="comma list of ours,ours-site,pelican,hugo (default ours,pelican,hugo; "
+                         "with --scale: ours-site, as Pagefind over 100,000 pages needs tens of GB)")
     ap.add_argument("--scenarios", default=",".join(ALL_SCENARIOS),
                     help="comma list of cold,no-change,one-edit")
     ap.add_argument("--runs", "-k", type=int, help="measured runs per tool and scenario (default 5)")
@@ -727,7 +729,7 @@ def main(argv=None):
               f"build it with: python build.py build --site {shlex.quote(d)} --output OUT")
         return 0
 
-    tools = [t.strip() for t in args.tools.split(",") if t.strip()]
+    tools = [t.strip() for t in (args.tools or "ours,pelican,hugo").split(",") if t.strip()]
     scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     for t in tools:
         if t not in TOOL_CLASSES:
@@ -739,7 +741,8 @@ def main(argv=None):
 
     if args.scale:
         n, runs = args.scale, args.runs or 1
-        tools, scenarios = ["ours"], ["cold", "one-edit"]
+        tools = tools if args.tools else ["ours-site"]
+        scenarios = ["cold", "one-edit"]
     elif args.quick:
         n, runs = args.notices or 200, args.runs or 1
     else:

@@ -62,6 +62,7 @@ class Manifest:
     summary: object = None  # pipeline.Summary of that build
     warnings: list = field(default_factory=list)  # Diagnostics of that build
     search_key: str = ""  # digest of the notice pages the search index was built from
+    search_stale: bool = False  # a preview kept an index older than the notice pages
 
 
 def digest(*parts) -> str:

@@ -54,6 +54,9 @@ class BuildOptions:
     now: datetime | None = None
     use_cache: bool = True
     audio: bool = False  # render broadcast scripts to WAV with espeak-ng
+    # False (serve's preview): keep the last search index when notices change instead of running
+    # Pagefind over every notice page again (~75 s at 10,000 notices); a real build re-indexes.
+    fresh_search: bool = True
 
 
 @dataclass(frozen=True)
@@ -218,7 +221,8 @@ def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) 
     now = options.now or build_now()
     if (manifest is not None and not diags.items and manifest.render_fp == fingerprint
             and manifest.inputs == inputs[2] and manifest.include_drafts == options.include_drafts
-            and (manifest.now_boundary is None or now < manifest.now_boundary)):
+            and (manifest.now_boundary is None or now < manifest.now_boundary)
+            and not (options.fresh_search and manifest.search_stale)):
         _strict(options, manifest.warnings)
         return BuildResult(replace(manifest.summary, now=now.astimezone(config.tz)), pages=len(manifest.pages) + 1,
                            warnings=manifest.warnings, unchanged=True)
@@ -298,8 +302,11 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
     search_key = ""
     if _search_enabled(site):
         search_key = digest(fingerprint, [job.key for job in jobs if job.method == "notice_page"])
-        if manifest is not None and manifest.search_key == search_key:
-            files.update({p: k for p, k in old_files.items() if p.startswith(SEARCH_DIR)})  # index still valid
+        old_index = {p: k for p, k in old_files.items() if p.startswith(SEARCH_DIR)}
+        if manifest is not None and old_index and (manifest.search_key == search_key or not options.fresh_search):
+            files.update(old_index)  # the index is still valid, or (a preview) good enough
+            new_manifest.search_stale = manifest.search_stale or manifest.search_key != search_key
+            search_key = manifest.search_key  # what the carried-over index was built from
     removed = [p for p in old_pages if p not in pages] + [p for p in old_files if p not in files]
     if manifest is not None and not todo and not payloads and not removed:
         staging.abort()

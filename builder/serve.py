@@ -76,7 +76,8 @@ class Preview:
         with self._build_lock:
             started = time.perf_counter()
             options = BuildOptions(site_dir=self.site_dir, output_dir=self.output_dir, base_url=self.base_url,
-                                   include_drafts=True, jobs=self.jobs if self.jobs is not None else 1)
+                                   include_drafts=True, jobs=self.jobs if self.jobs is not None else 1,
+                                   fresh_search=False)
             next_id = self.state.id + 1
             try:
                 result = build(options, Reporter())

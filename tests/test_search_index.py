@@ -46,3 +46,32 @@ def test_build_without_pagefind_warns_in_chinese_and_succeeds(tmp_path):
     assert "警告：未安装 Pagefind" in result.stderr and "pip install 'pagefind[extended]'" in result.stderr
     assert (out / "search.html").exists() and not (out / "pagefind").exists()
     assert "网站地图" in (out / "search.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not pagefind_available(), reason="pagefind[extended] is not installed")
+def test_preview_keeps_the_last_index_and_a_real_build_reindexes(tmp_path, monkeypatch):
+    """serve's preview does not re-run Pagefind on every save (75 s at 10,000 notices)."""
+    import shutil
+    from datetime import datetime, timezone
+
+    from builder import search
+    from builder.pipeline import BuildOptions, build
+    from builder.report import Reporter
+
+    site = tmp_path / "site"
+    shutil.copytree(FIXTURE_SITE, site)
+    out = tmp_path / "preview"
+    now = datetime(2022, 7, 1, tzinfo=timezone.utc)
+    runs = []
+    real = search.build_search_index
+    monkeypatch.setattr(search, "build_search_index", lambda d: runs.append(d) or real(d))
+    preview = BuildOptions(site_dir=site, output_dir=out, now=now, fresh_search=False)
+    build(preview, Reporter())
+    before = {p: b for p, b in tree(out).items() if p.startswith("pagefind/")}
+    notice = next(p for p in sorted((site / "content").rglob("*.md")))
+    notice.write_text(notice.read_text(encoding="utf-8") + "\n补充说明：本次修改只为测试。\n", encoding="utf-8")
+    build(preview, Reporter())
+    assert len(runs) == 1  # the edit did not re-index
+    assert {p: b for p, b in tree(out).items() if p.startswith("pagefind/")} == before
+    build(BuildOptions(site_dir=site, output_dir=out, now=now), Reporter())
+    assert len(runs) == 2  # a real build notices the index is stale
