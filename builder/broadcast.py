@@ -9,6 +9,7 @@ with every problem as a :class:`Diagnostic`.  Rendering the files is
 
 from __future__ import annotations
 
+import gc
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -198,7 +199,7 @@ def _compose_all(site: Site, settings: BroadcastSettings, todo: list) -> list[tu
     step = 200
     chunks = [list(range(i, min(i + step, len(todo)))) for i in range(0, len(todo), step)]
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        with multiprocessing.get_context("fork").Pool(jobs, initializer=gc.enable) as pool:
             return [result for batch in pool.map(_compose_chunk, chunks) for result in batch]
     finally:
         _compose_state.clear()

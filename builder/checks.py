@@ -11,6 +11,7 @@ Everything returns :class:`Diagnostic` lists; nothing here raises for bad conten
 
 from __future__ import annotations
 
+import gc
 import html
 import os
 import re
@@ -575,7 +576,7 @@ def _check_all(notices: list[Notice], context: tuple, jobs: int | None) -> list:
     _check_state.update(notices=notices, context=context)  # inherited by the forked workers
     step = max(100, len(notices) // (jobs * 4))
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        with multiprocessing.get_context("fork").Pool(jobs, initializer=gc.enable) as pool:
             chunks = pool.map(_check_chunk, [range(i, min(i + step, len(notices)))
                                              for i in range(0, len(notices), step)])
     finally:

@@ -139,10 +139,12 @@ class Staging:
         self.recover()
         self.dir.mkdir(parents=True)
         files = sorted(files)
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child
             status = 1
             try:
+                _die_with(parent)  # a killed build must not leave a child writing into staging
                 self._link_all(files)
                 status = 0
             finally:
@@ -317,6 +319,25 @@ class Staging:
             if Path(dirpath) != self.output and not os.listdir(dirpath):
                 os.rmdir(dirpath)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _die_with(parent: int) -> None:
+    """Linux: this (forked) process gets SIGKILL when ``parent`` dies; exits if it already has."""
+    if _PRCTL is not None:
+        _PRCTL(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _prctl():
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return libc.prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _prctl() if os.name == "posix" else None
 
 
 def _make_dirs(root: Path, folder: Path) -> None:

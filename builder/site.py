@@ -7,6 +7,7 @@ known, so rendering is a pure function of the ``Site``.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections import defaultdict
@@ -182,6 +183,7 @@ _worker_state: dict = {}
 
 
 def _init_worker(root: str, config: SiteConfig, others: dict[str, int], store: BodyStore | None) -> None:
+    gc.enable()  # the build turns the collector off in the main process only
     _worker_state.update(root=root, config=config, others=others, store=store)
 
 
@@ -417,13 +419,19 @@ def _relate(column: list[Entry], count: int) -> None:
         return
     span = max(8, count * 2)
     times = [e.notice.date.timestamp() for e in column]
-    tags = [frozenset(e.notice.tags) for e in column]
+    bits: dict[str, int] = {}
+    masks = []  # each notice's tags as bits of an int: shared tags = popcount of the AND
+    for entry in column:
+        mask = 0
+        for tag in entry.notice.tags:
+            mask |= bits.setdefault(tag, 1 << len(bits))
+        masks.append(mask)
+    size = len(column)
     for index, entry in enumerate(column):
-        own_time, own_tags = times[index], tags[index]
-        lo, hi = max(0, index - span), min(len(column), index + span + 1)
-        if own_tags:
-            ranked = [(-len(own_tags & tags[j]), abs(times[j] - own_time), j) for j in range(lo, hi) if j != index]
+        own_time, own_mask = times[index], masks[index]
+        near = [*range(max(0, index - span), index), *range(index + 1, min(size, index + span + 1))]
+        if own_mask:
+            ranked = sorted([(-(own_mask & masks[j]).bit_count(), abs(times[j] - own_time), j) for j in near])
         else:
-            ranked = [(0, abs(times[j] - own_time), j) for j in range(lo, hi) if j != index]
-        ranked.sort()
-        entry.related = [column[j] for _s, _d, j in ranked[:count]]
+            ranked = sorted([(0, abs(times[j] - own_time), j) for j in near])
+        entry.related = [column[r[2]] for r in ranked[:count]]
