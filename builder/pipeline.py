@@ -34,7 +34,7 @@ from .site import Site, build_now, discover, load_site
 # rendered, so that a build with nothing to do starts and ends in a fraction of a second.
 
 PARALLEL_RENDER = 600  # pages; below this a worker pool costs more than it saves
-PREFETCH_MIN = int(os.environ.get("NP_PREFETCH_MIN", 2000))  # pages; from this size on, output/ is hard-linked into staging in the background
+PREFETCH_MIN = 2000  # pages; from this size on, output/ is hard-linked into staging in the background
 SEARCH_DIR = "pagefind/"
 
 
@@ -206,7 +206,7 @@ def _collector_paused():
 
     Loading a big site creates millions of long-lived objects (100,000 cached notices),
     and every full collection walks all of them again: at 100,000 notices that was
-    about half of an incremental build.  A build's own cyclic garbage is small; worker
+    about a third of an incremental build.  A build's own cyclic garbage is small; worker
     processes turn the collector back on, and it is back on when the build ends.
     """
     enabled = gc.isenabled()

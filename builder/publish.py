@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 RENAME_EXCHANGE = 2
-BACKGROUND_DELETE = int(os.environ.get("NP_BG", 2000))  # files; a previous output this big is deleted by a detached process
+BACKGROUND_DELETE = 2000  # files; a previous output this big is deleted by a detached process
 
 
 class PublishError(Exception):
