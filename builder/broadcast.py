@@ -9,7 +9,6 @@ with every problem as a :class:`Diagnostic`.  Rendering the files is
 
 from __future__ import annotations
 
-import gc
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -23,6 +22,7 @@ from .diagnostics import Diagnostic, Diagnostics
 from .notice import LEVEL_ALIASES, LEVELS, Notice
 from .site import SEVERITY, Entry, Site
 from .speech import has_unspoken, normalize, to_spoken
+from .workers import forked_map
 
 MAPPING_KEYS = {"script", "level", "regions", "valid_from", "valid_until", "repeat", "slots", "issuer",
                 "contact", "key"}
@@ -165,7 +165,6 @@ def plan(site: Site, cache=None) -> BroadcastPlan:
 
 
 PARALLEL_COMPOSE = 300  # scripts; below this a worker pool costs more than it saves
-_compose_state: dict = {}
 
 
 def _compose_one(site: Site, settings: BroadcastSettings, entry: Entry, slug: str) -> tuple:
@@ -182,27 +181,10 @@ def _compose_one(site: Site, settings: BroadcastSettings, entry: Entry, slug: st
     return script, local.items
 
 
-def _compose_chunk(indices: list[int]) -> list[tuple]:
-    site, settings, todo = _compose_state["site"], _compose_state["settings"], _compose_state["todo"]
-    return [_compose_one(site, settings, todo[i][0], todo[i][1]) for i in indices]
-
-
 def _compose_all(site: Site, settings: BroadcastSettings, todo: list) -> list[tuple]:
     """Compose the scripts not found in the cache, over both cores when there are many."""
-    import multiprocessing
-    import os
-
-    jobs = os.cpu_count() or 1
-    if jobs <= 1 or len(todo) < PARALLEL_COMPOSE or "fork" not in multiprocessing.get_all_start_methods():
-        return [_compose_one(site, settings, entry, slug) for entry, slug, _key in todo]
-    _compose_state.update(site=site, settings=settings, todo=todo)
-    step = 200
-    chunks = [list(range(i, min(i + step, len(todo)))) for i in range(0, len(todo), step)]
-    try:
-        with multiprocessing.get_context("fork").Pool(jobs, initializer=gc.enable) as pool:
-            return [result for batch in pool.map(_compose_chunk, chunks) for result in batch]
-    finally:
-        _compose_state.clear()
+    return forked_map(lambda item: _compose_one(site, settings, item[0], item[1]), todo,
+                      threshold=PARALLEL_COMPOSE, chunk=200)
 
 
 def next_change(plan: BroadcastPlan) -> datetime:

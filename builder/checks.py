@@ -11,11 +11,10 @@ Everything returns :class:`Diagnostic` lists; nothing here raises for bad conten
 
 from __future__ import annotations
 
-import gc
 import html
-import os
 import re
 from dataclasses import dataclass, field, replace
+from functools import partial
 from datetime import datetime
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from .dates import DateProblem, parse_datetime
 from .diagnostics import Diagnostic, Diagnostics
 from .notice import DOC_NUMBER_RE, INDEX_NO_RE, Notice, resolve_local
 from .reader import NOTICE_SUFFIXES, RawDoc
+from .workers import forked_map
 
 CHECK_KEYS = {"require_reviews", "distinct_reviewers", "empty_columns"}
 # Front matter fields whose text readers (or listeners) get: scanned for 错敏字.
@@ -535,7 +535,8 @@ def check_site(site, cache=None, jobs: int | None = None) -> list[Diagnostic]:
         else:
             todo.append((notice, key))
     context = (site, lexicon, settings, index)
-    for (notice, key), items in zip(todo, _check_all([n for n, _k in todo], context, jobs)):
+    checked = forked_map(partial(_check_notice, context=context), [n for n, _k in todo], jobs, PARALLEL_CHECKS)
+    for (notice, key), items in zip(todo, checked):
         if items is not None:
             fresh[notice.source] = (key, items)
     for _key, items in fresh.values():
@@ -547,7 +548,6 @@ def check_site(site, cache=None, jobs: int | None = None) -> list[Diagnostic]:
 
 
 PARALLEL_CHECKS = 400  # notices; below this a worker pool costs more than it saves
-_check_state: dict = {}
 
 
 def _check_notice(notice: Notice, context: tuple) -> list[Diagnostic] | None:
@@ -560,28 +560,6 @@ def _check_notice(notice: Notice, context: tuple) -> list[Diagnostic] | None:
     if not subject.body_html:
         subject = replace(subject, body_html=site.body(notice))
     return check_subject(subject, site.config, lexicon, settings) + check_links(subject, index)
-
-
-def _check_chunk(indices: range) -> list:
-    notices, context = _check_state["notices"], _check_state["context"]
-    return [_check_notice(notices[i], context) for i in indices]
-
-
-def _check_all(notices: list[Notice], context: tuple, jobs: int | None) -> list:
-    import multiprocessing
-
-    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
-    if jobs <= 1 or len(notices) < PARALLEL_CHECKS or "fork" not in multiprocessing.get_all_start_methods():
-        return [_check_notice(n, context) for n in notices]
-    _check_state.update(notices=notices, context=context)  # inherited by the forked workers
-    step = max(100, len(notices) // (jobs * 4))
-    try:
-        with multiprocessing.get_context("fork").Pool(jobs, initializer=gc.enable) as pool:
-            chunks = pool.map(_check_chunk, [range(i, min(i + step, len(notices)))
-                                             for i in range(0, len(notices), step)])
-    finally:
-        _check_state.clear()
-    return [items for chunk in chunks for items in chunk]
 
 
 def check_files(root: Path, include_drafts: bool = False) -> list[Diagnostic]:
