@@ -32,10 +32,12 @@ def forked_map(fn: Callable[[T], R], items: Sequence[T], jobs: int | None = None
     step = chunk or max(50, len(items) // (jobs * 4))
     bounds = [(start, min(start + step, len(items))) for start in range(0, len(items), step)]
     _state.update(fn=fn, items=items)
+    gc.freeze()  # what the workers inherit stays out of their collections (and is not copied on write by them)
     try:
         # the build pauses the collector in the main process; workers turn it back on
         with multiprocessing.get_context("fork").Pool(jobs, initializer=gc.enable) as pool:
             chunks = pool.map(_run_chunk, bounds)
     finally:
         _state.clear()
+        gc.unfreeze()
     return [result for part in chunks for result in part]
