@@ -250,6 +250,28 @@ class BodyStore:
         self._fds, self._fds_pid = {}, os.getpid()
 
 
+# Cache payloads this process saved or loaded, by file, with the identity of the file then
+# (inode, size, mtime): a second build in the same process (serve) skips unpickling them.
+_remembered: dict[str, tuple[tuple, object]] = {}
+
+
+def _identity(path: Path) -> tuple | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _remember(path: Path, payload) -> None:
+    identity = _identity(path)
+    if identity is None:
+        return
+    _remembered[str(path)] = (identity, payload)
+    while len(_remembered) > 8:  # e.g. a test session building many sites
+        del _remembered[next(iter(_remembered))]
+
+
 def _legacy_buckets(directory: Path) -> list[str]:
     try:
         return [os.path.join(directory, n) for n in os.listdir(directory)
@@ -271,9 +293,15 @@ class BuildCache:
         self.checks_file = self.dir / "checks.pickle"
         self.manifest_file = self.dir / f"manifest-{out_key}.pickle"
 
-    def _load(self, path: Path):
+    def _load(self, path: Path, remember: bool = False):
+        """The payload of a cache file; with ``remember``, the object this process last saved
+        there or loaded from there, when the file is still that one (serve's next build)."""
         if not self.enabled:
             return None
+        if remember:
+            kept = _remembered.get(str(path))
+            if kept is not None and kept[0] == _identity(path):
+                return kept[1]
         try:
             with open(path, "rb") as fh:
                 fmt, version, payload = pickle.load(fh)
@@ -281,9 +309,12 @@ class BuildCache:
             return None
         if fmt != FORMAT or version != __version__:
             return None
+        if remember:
+            _remember(path, payload)
         return payload
 
-    def _save(self, path: Path, payload) -> None:
+    def _save(self, path: Path, payload, remember: bool = False) -> None:
+        """Write atomically; with ``remember``, the caller must not change ``payload`` afterwards."""
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -291,21 +322,24 @@ class BuildCache:
                 pickle.dump((FORMAT, __version__, payload), fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, path)
         except OSError:
-            pass  # a read-only site folder still builds, just never incrementally
+            return  # a read-only site folder still builds, just never incrementally
+        if remember:
+            _remember(path, payload)
 
     def load_notices(self, parse_fp: str) -> dict[str, CachedNotice]:
         """The parsed notices of the last build: the base table plus the small delta file
         that builds changing only a few notices write instead of the whole table."""
         self._notices_seen = None
-        payload = self._load(self.notices_file)
+        payload = self._load(self.notices_file, remember=True)
         try:
             fingerprint, notices, memo, token = payload
         except (TypeError, ValueError):
             return {}
         if fingerprint != parse_fp:
             return {}
+        notices = dict(notices)  # the loaded table may be remembered: patch a copy
         delta: dict = {}
-        extra = self._load(self.delta_file)
+        extra = self._load(self.delta_file, remember=True)
         try:
             delta_token, delta_fp, delta, delta_memo = extra
             if (delta_token, delta_fp) != (token, parse_fp):
@@ -334,18 +368,18 @@ class BuildCache:
             for rel in before.keys() - notices.keys():
                 delta[rel] = None
             if len(delta) <= max(64, len(notices) // 20):
-                self._save(self.delta_file, (token, parse_fp, delta, dict(slugs.memo)))
+                self._save(self.delta_file, (token, parse_fp, delta, dict(slugs.memo)), remember=True)
                 return
         token = os.urandom(8).hex()
-        self._save(self.notices_file, (parse_fp, notices, dict(slugs.memo), token))
+        self._save(self.notices_file, (parse_fp, dict(notices), dict(slugs.memo), token), remember=True)
         try:
             os.unlink(self.delta_file)
         except OSError:
             pass
 
-    def _load_keyed(self, path: Path, fingerprint: str) -> dict:
+    def _load_keyed(self, path: Path, fingerprint: str, remember: bool = False) -> dict:
         """A per-notice table saved with the fingerprint of the settings it was computed under."""
-        payload = self._load(path)
+        payload = self._load(path, remember)
         try:
             stored, table = payload
         except (TypeError, ValueError):
@@ -361,10 +395,10 @@ class BuildCache:
 
     def load_checks(self, fingerprint: str) -> dict:
         """Editorial check results by notice file: (key, diagnostics)."""
-        return self._load_keyed(self.checks_file, fingerprint)
+        return self._load_keyed(self.checks_file, fingerprint, remember=True)
 
     def save_checks(self, fingerprint: str, checks: dict) -> None:
-        self._save(self.checks_file, (fingerprint, checks))
+        self._save(self.checks_file, (fingerprint, checks), remember=True)
 
     def load_manifest(self) -> Manifest | None:
         return self._load(self.manifest_file)

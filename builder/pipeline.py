@@ -280,7 +280,7 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
         wavs, seconds, problem = render_audio(plan, reporter)
         if problem:
             notes.append(problem)
-    renderer = Renderer(site, {"broadcast_links": links(plan)})
+    renderer = Renderer(site, {"broadcast_links": links(plan)}, fingerprint)
     jobs = renderer.plan(fingerprint)
     old_pages = manifest.pages if manifest else {}
     old_files = manifest.files if manifest else {}

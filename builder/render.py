@@ -72,6 +72,11 @@ def warm_environment(site_root: Path) -> None:
     _warm[tuple(str(d) for d in template_dirs(site_root))] = env
 
 
+# The last build's environment, for the next build in the same process (serve) with the same
+# render fingerprint: its templates are compiled already.
+_kept: dict[tuple, jinja2.Environment] = {}
+
+
 def forget_warm_environments() -> None:
     _warm.clear()
 
@@ -134,11 +139,15 @@ class PageJob:
 class Renderer:
     """Holds the template environment and site-wide context for one build."""
 
-    def __init__(self, site: Site, extra_context: dict | None = None):
+    def __init__(self, site: Site, extra_context: dict | None = None, fingerprint: str = ""):
         self.site = site
         self.config = site.config
         dirs = tuple(str(d) for d in template_dirs(site.root))
-        self.env = _warm.pop(dirs, None) or make_environment(site.root)
+        env = _warm.pop(dirs, None) or (_kept.get((dirs, fingerprint)) if fingerprint else None)
+        self.env = env or make_environment(site.root)
+        if fingerprint:  # the render fingerprint digests every template: same key, same compiled templates
+            _kept.clear()
+            _kept[(dirs, fingerprint)] = self.env
         self.by_source = site.entry_for_source()
         nav = [Crumb("首页", urls.HOME)] + [Crumb(c.name, urls.column_page(c.slug)) for c in self.config.categories]
         self.common = {

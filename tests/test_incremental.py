@@ -90,6 +90,39 @@ def test_incremental_equals_cold_after_each_change(tmp_path):
             assert "写入页面 1 个" in inc.stderr, inc.stderr
 
 
+@pytest.mark.slow
+def test_rebuilds_in_one_process_equal_cold_builds(tmp_path):
+    """serve builds again and again in one process, reusing what the last build saved
+    (cache tables kept in memory, compiled templates): the output must still be a cold build's."""
+    from builder.pipeline import BuildOptions, build
+    from builder.report import Reporter
+
+    site = copy_site(tmp_path / "site")
+    _more_notices(site)
+    incremental = tmp_path / "incremental"
+    now = FIXTURE_EPOCH
+
+    def in_process(when: str):
+        moment = datetime.fromtimestamp(int(when), tz=timezone.utc)
+        return build(BuildOptions(site_dir=site, output_dir=incremental, now=moment), Reporter())
+
+    in_process(now)
+    for name, change in STEPS:
+        if change is not None:
+            change(site)
+        now = CLOCK.get(name, now)
+        in_process(now)
+        cold_dir = tmp_path / f"cold-{len(os.listdir(tmp_path))}"
+        cold = run_build("--site", str(site), "--output", str(cold_dir), "--no-cache",
+                         env={"SOURCE_DATE_EPOCH": now})
+        assert cold.returncode == 0, f"{name}: {cold.stderr}"
+        got, want = tree(incremental), tree(cold_dir)
+        assert got.keys() == want.keys(), f"{name}: files differ: {sorted(got.keys() ^ want.keys())[:10]}"
+        different = [p for p in got if got[p] != want[p]]
+        assert not different, f"{name}: {different[:10]} differ from a cold build"
+        shutil.rmtree(cold_dir)
+
+
 def test_no_change_build_leaves_output_alone(tmp_path):
     site = copy_site(tmp_path / "site")
     out = tmp_path / "out"
