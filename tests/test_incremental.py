@@ -29,6 +29,18 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def assert_same_as_cold(site: Path, incremental: Path, tmp_path: Path, now: str, name: str) -> None:
+    """The incremental output equals a cold build (new process, --no-cache) of the same content."""
+    cold_dir = tmp_path / f"cold-{len(os.listdir(tmp_path))}"
+    cold = run_build("--site", str(site), "--output", str(cold_dir), "--no-cache", env={"SOURCE_DATE_EPOCH": now})
+    assert cold.returncode == 0, f"{name}: {cold.stderr}"
+    got, want = tree(incremental), tree(cold_dir)
+    assert got.keys() == want.keys(), f"{name}: files differ: {sorted(got.keys() ^ want.keys())[:10]}"
+    different = [p for p in got if got[p] != want[p]]
+    assert not different, f"{name}: {different[:10]} differ from a cold build"
+    shutil.rmtree(cold_dir)
+
+
 def _more_notices(site: Path) -> None:
     for i in range(30):
         (site / "content" / "2022" / "05" / f"extra-{i:02d}.md").write_text(
@@ -74,15 +86,7 @@ def test_incremental_equals_cold_after_each_change(tmp_path):
         now = CLOCK.get(name, now)
         inc = run_build("--site", str(site), "--output", str(incremental), env={"SOURCE_DATE_EPOCH": now})
         assert inc.returncode == 0, f"{name}: {inc.stderr}"
-        cold_dir = tmp_path / f"cold-{len(os.listdir(tmp_path))}"
-        cold = run_build("--site", str(site), "--output", str(cold_dir), "--no-cache",
-                         env={"SOURCE_DATE_EPOCH": now})
-        assert cold.returncode == 0, f"{name}: {cold.stderr}"
-        got, want = tree(incremental), tree(cold_dir)
-        assert got.keys() == want.keys(), f"{name}: files differ: {sorted(got.keys() ^ want.keys())[:10]}"
-        different = [p for p in got if got[p] != want[p]]
-        assert not different, f"{name}: {different[:10]} differ from a cold build"
-        shutil.rmtree(cold_dir)
+        assert_same_as_cold(site, incremental, tmp_path, now, name)
         if name == "nothing changes":
             assert "内容没有变化" in inc.stderr
         elif name == "edit a body":
@@ -112,15 +116,7 @@ def test_rebuilds_in_one_process_equal_cold_builds(tmp_path):
             change(site)
         now = CLOCK.get(name, now)
         in_process(now)
-        cold_dir = tmp_path / f"cold-{len(os.listdir(tmp_path))}"
-        cold = run_build("--site", str(site), "--output", str(cold_dir), "--no-cache",
-                         env={"SOURCE_DATE_EPOCH": now})
-        assert cold.returncode == 0, f"{name}: {cold.stderr}"
-        got, want = tree(incremental), tree(cold_dir)
-        assert got.keys() == want.keys(), f"{name}: files differ: {sorted(got.keys() ^ want.keys())[:10]}"
-        different = [p for p in got if got[p] != want[p]]
-        assert not different, f"{name}: {different[:10]} differ from a cold build"
-        shutil.rmtree(cold_dir)
+        assert_same_as_cold(site, incremental, tmp_path, now, name)
 
 
 def test_no_change_build_leaves_output_alone(tmp_path):
