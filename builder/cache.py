@@ -353,7 +353,7 @@ class BuildCache:
                 notices[rel] = hit
         slugs.memo.update(memo)
         slugs.memo.update(delta_memo)
-        self._notices_seen = (parse_fp, token, dict(notices), delta)
+        self._notices_seen = (parse_fp, token, notices, delta)  # notices: a copy of its own, see above
         return notices
 
     def save_notices(self, parse_fp: str, notices: dict[str, CachedNotice]) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
-import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -135,14 +134,17 @@ def load_all(options: BuildOptions, reporter: Reporter, cache: BuildCache | None
     return site, plan
 
 
-def _load_checked(options: BuildOptions, reporter: Reporter, cache: BuildCache | None, extra: dict) -> Site:
-    """load_site plus the editorial checks (错敏字, schemas by kind, links, columns)."""
-    loaded_render = sys.modules.get(f"{__package__}.render")
-    if loaded_render is not None:  # an earlier build in this process (serve) may have left one
-        loaded_render.forget_warm_environments()
+def _load_checked(options: BuildOptions, reporter: Reporter, cache: BuildCache | None, extra: dict,
+                  fingerprint: str = "") -> Site:
+    """load_site plus the editorial checks (错敏字, schemas by kind, links, columns).
+
+    With the render ``fingerprint`` (a build that will render), templates are compiled
+    while the parsing workers run.
+    """
+    warm_up = partial(_warm_up, options.site_dir, fingerprint) if fingerprint else None
     try:
         site = load_site(options.site_dir, include_drafts=options.include_drafts, jobs=options.jobs,
-                         cache=cache, while_waiting=partial(_warm_up, options.site_dir), **extra)
+                         cache=cache, while_waiting=warm_up, **extra)
     except BuildError as exc:  # still report 错敏字 and schema problems of every readable file
         more = checks.check_files(options.site_dir, options.include_drafts)
         raise BuildError(sorted(set(exc.diagnostics) | set(more))) from None
@@ -153,7 +155,7 @@ def _load_checked(options: BuildOptions, reporter: Reporter, cache: BuildCache |
     return site
 
 
-def _warm_up(site_dir: Path) -> threading.Thread:
+def _warm_up(site_dir: Path, fingerprint: str) -> threading.Thread:
     """While parsing workers run, the otherwise idle main process imports the rendering modules
     and compiles the templates (~0.3 s that would otherwise come after parsing)."""
 
@@ -161,7 +163,7 @@ def _warm_up(site_dir: Path) -> threading.Thread:
         try:
             from . import broadcast_output, feeds, render, sitemap  # noqa: F401
 
-            render.warm_environment(site_dir)
+            render.warm_environment(site_dir, fingerprint)
         except Exception:  # noqa: BLE001 - only a head start; the real rendering reports problems
             pass
 
@@ -261,7 +263,7 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
                    staging: Staging, config, inputs: tuple, fingerprint: str, now: datetime,
                    current_id: tuple) -> BuildResult:
     output = options.output_dir
-    site = _load_checked(options, reporter, cache, dict(now=now, config=config, inputs=inputs))
+    site = _load_checked(options, reporter, cache, dict(now=now, config=config, inputs=inputs), fingerprint)
     plan = _broadcast_plan(site, cache, reporter)
     _strict(options, site.diagnostics)
 

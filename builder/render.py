@@ -55,30 +55,32 @@ def make_environment(site_root: Path) -> jinja2.Environment:
     return env
 
 
-# An environment with its templates compiled ahead of time (by pipeline's warm-up thread while
-# the parsing workers run), taken once by the next Renderer for the same template folders.
-_warm: dict[tuple[str, ...], jinja2.Environment] = {}
+# Environments with their templates compiled, by template folders and render fingerprint (which
+# digests every template, so a key never matches changed templates): made ahead of time by
+# pipeline's warm-up thread while the parsing workers run, or kept from the last build in this
+# process (serve).  Only the newest is kept.
+_environments: dict[tuple, jinja2.Environment] = {}
 PAGE_TEMPLATES = ("notice.html", "list.html", "index.html", "archives.html", "tags.html", "sitemap.html",
                   "contact.html", "search.html", "404.html")
 
 
-def warm_environment(site_root: Path) -> None:
+def _environment_key(site_root: Path, fingerprint: str) -> tuple:
+    return tuple(str(d) for d in template_dirs(site_root)), fingerprint
+
+
+def _keep_environment(key: tuple, env: jinja2.Environment) -> None:
+    _environments.clear()
+    _environments[key] = env
+
+
+def warm_environment(site_root: Path, fingerprint: str) -> None:
     env = make_environment(site_root)
     for name in PAGE_TEMPLATES:
         try:
             env.get_template(name)
         except jinja2.TemplateError:
             return  # reported when the page is rendered for real
-    _warm[tuple(str(d) for d in template_dirs(site_root))] = env
-
-
-# The last build's environment, for the next build in the same process (serve) with the same
-# render fingerprint: its templates are compiled already.
-_kept: dict[tuple, jinja2.Environment] = {}
-
-
-def forget_warm_environments() -> None:
-    _warm.clear()
+    _keep_environment(_environment_key(site_root, fingerprint), env)
 
 
 def filesize(size: int) -> str:
@@ -142,12 +144,10 @@ class Renderer:
     def __init__(self, site: Site, extra_context: dict | None = None, fingerprint: str = ""):
         self.site = site
         self.config = site.config
-        dirs = tuple(str(d) for d in template_dirs(site.root))
-        env = _warm.pop(dirs, None) or (_kept.get((dirs, fingerprint)) if fingerprint else None)
-        self.env = env or make_environment(site.root)
-        if fingerprint:  # the render fingerprint digests every template: same key, same compiled templates
-            _kept.clear()
-            _kept[(dirs, fingerprint)] = self.env
+        key = _environment_key(site.root, fingerprint) if fingerprint else None
+        self.env = (_environments.get(key) if key else None) or make_environment(site.root)
+        if key:
+            _keep_environment(key, self.env)
         self.by_source = site.entry_for_source()
         nav = [Crumb("首页", urls.HOME)] + [Crumb(c.name, urls.column_page(c.slug)) for c in self.config.categories]
         self.common = {
