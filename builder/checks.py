@@ -56,7 +56,7 @@ class CheckSettings:
     reprint_configured: bool = False
 
 
-def load_settings(site_dir: Path, config: SiteConfig, diags: Diagnostics) -> CheckSettings:
+def load_check_settings(site_dir: Path, config: SiteConfig, diags: Diagnostics) -> CheckSettings:
     path = site_dir / "site.yaml"
     text = path.read_text(encoding="utf-8-sig") if path.is_file() else ""
     raw = config.extra.get("check") or {}
@@ -157,7 +157,7 @@ def subject_from_raw(raw: RawDoc, config: SiteConfig) -> Subject:
 # --- file checks -----------------------------------------------------------------------------------
 
 
-def check_subject(subject: Subject, config: SiteConfig, lexicon: terms_mod.Lexicon,
+def check_subject(subject: Subject, config: SiteConfig, lexicon: terms_mod.TermList,
                   settings: CheckSettings) -> list[Diagnostic]:
     diags = Diagnostics()
     allow = _allow(subject, diags)
@@ -176,7 +176,7 @@ def check_subject(subject: Subject, config: SiteConfig, lexicon: terms_mod.Lexic
     return diags.items
 
 
-def terms_in_text(rel: str, text: str, first_line: int, first_column: int, lexicon: terms_mod.Lexicon,
+def terms_in_text(rel: str, text: str, first_line: int, first_column: int, lexicon: terms_mod.TermList,
                   allow: frozenset[str] = frozenset()) -> list[Diagnostic]:
     """错敏字 in ``text`` whose first character sits at (first_line, first_column) of ``rel``.
 
@@ -517,8 +517,8 @@ def check_site(site, cache=None, jobs: int | None = None) -> list[Diagnostic]:
     from .cache import digest
 
     diags = Diagnostics()
-    lexicon = terms_mod.load_lexicon(site.root, site.config.extra.get("terms"), diags)
-    settings = load_settings(site.root, site.config, diags)
+    lexicon = terms_mod.load_term_list(site.root, site.config.extra.get("terms"), diags)
+    settings = load_check_settings(site.root, site.config, diags)
     fingerprint = digest(__version__, repr(lexicon), repr(settings), repr(site.config))
     old = cache.load_checks(fingerprint) if cache is not None else {}
     fresh: dict[str, tuple] = {}
@@ -576,8 +576,8 @@ def check_files(root: Path, include_drafts: bool = False) -> list[Diagnostic]:
     config = load_config(root, Diagnostics())
     if config is None:
         return []
-    lexicon = terms_mod.load_lexicon(root, config.extra.get("terms"), diags)
-    settings = load_settings(root, config, diags)
+    lexicon = terms_mod.load_term_list(root, config.extra.get("terms"), diags)
+    settings = load_check_settings(root, config, diags)
     rels, _others, _stamps = discover(root, Diagnostics())
     for rel in rels:
         try:

@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8", errors="replace")
     if argv and argv[0] == "speak":
-        from .speech import main as speak_main
+        from .broadcast.speech import main as speak_main
 
         return speak_main(argv[1:])
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):

@@ -161,7 +161,8 @@ def _warm_up(site_dir: Path, fingerprint: str) -> threading.Thread:
 
     def work() -> None:
         try:
-            from . import broadcast_output, feeds, render, sitemap  # noqa: F401
+            from . import feeds, render, sitemap  # noqa: F401
+            from .broadcast import outputs  # noqa: F401
 
             render.warm_environment(site_dir, fingerprint)
         except Exception:  # noqa: BLE001 - only a head start; the real rendering reports problems
@@ -173,7 +174,7 @@ def _warm_up(site_dir: Path, fingerprint: str) -> threading.Thread:
 
 
 def _broadcast_plan(site: Site, cache: BuildCache | None, reporter: Reporter):
-    from . import broadcast
+    from .broadcast import script as broadcast
 
     reporter.stage("广播稿")
     plan = broadcast.plan(site, cache)
@@ -268,8 +269,8 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
     _strict(options, site.diagnostics)
 
     reporter.stage("规划页面")
-    from . import broadcast
-    from .broadcast_output import broadcast_files, lastmod, links, render_audio
+    from .broadcast import script as broadcast
+    from .broadcast.outputs import broadcast_files, lastmod, links, render_audio
     from .feeds import feed_files
     from .render import Renderer, static_files
     from .sitemap import robots_txt, sitemap_xml

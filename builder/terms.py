@@ -41,7 +41,7 @@ class Hit:
 
 
 @dataclass
-class Lexicon:
+class TermList:
     terms: dict[str, Term] = field(default_factory=dict)
     names: tuple[str, ...] = ()
     _exact: re.Pattern | None = None
@@ -52,7 +52,7 @@ class Lexicon:
     def empty(self) -> bool:
         return not self.terms
 
-    def compile(self) -> "Lexicon":
+    def compile(self) -> "TermList":
         self._exact = _trie_regex(self.terms) if self.terms else None
         anchors: dict[str, list[tuple[str, int]]] = {}
         for name in self.names:
@@ -181,9 +181,9 @@ def _trie_regex(words) -> re.Pattern:
 # --- loading -------------------------------------------------------------------------------------
 
 
-def load_lexicon(site_dir: Path, inline, diags: Diagnostics) -> Lexicon:
+def load_term_list(site_dir: Path, inline, diags: Diagnostics) -> TermList:
     """Read ``terms.yaml`` (and the optional ``terms:`` section of site.yaml); problems go to ``diags``."""
-    lexicon = Lexicon()
+    lexicon = TermList()
     path = site_dir / TERMS_FILE
     if path.is_file():
         try:
@@ -209,7 +209,7 @@ def _line_of(text: str, needle: str) -> int:
     return text.count("\n", 0, index) + 1 if index >= 0 else 0
 
 
-def _add(lexicon: Lexicon, data, rel: str, text: str, diags: Diagnostics, where: str = "") -> None:
+def _add(lexicon: TermList, data, rel: str, text: str, diags: Diagnostics, where: str = "") -> None:
     if data is None:
         return
     if not isinstance(data, dict):

@@ -13,7 +13,7 @@ import lxml.etree
 import lxml.html
 import pytest
 
-from builder.compose import count_chars, split_long, split_sentences, trim
+from builder.broadcast.draft import count_chars, split_long, split_sentences, trim
 from builder.speech import has_unspoken
 from conftest import FIXTURE_SITE, REPO, copy_site, read, run_build
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import re
 
-from .broadcast_config import Lexicon
+from .settings import PronunciationLexicon
 
 HAN = re.compile(r"[\u3400-\u9fff]")
 PAUSE_LONG = "。！？；"
 PAUSE_SHORT = "，、："
 
 
-def segments(text: str, lexicon: Lexicon) -> list[tuple[str, tuple[str, ...] | None]]:
+def segments(text: str, lexicon: PronunciationLexicon) -> list[tuple[str, tuple[str, ...] | None]]:
     """Split ``text`` into (chunk, lexicon syllables) pairs; syllables is None outside lexicon words."""
     words = lexicon.longest_first()
     out: list[tuple[str, tuple[str, ...] | None]] = []
@@ -44,7 +44,7 @@ def _plain_pinyin(chunk: str) -> list[str]:
     return lazy_pinyin(chunk, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda s: list(s))
 
 
-def to_tone3(text: str, lexicon: Lexicon) -> str:
+def to_tone3(text: str, lexicon: PronunciationLexicon) -> str:
     """Spoken Chinese -> "quan2 ti3 cun1 min2 , ..." for espeak-ng (punctuation becomes pauses)."""
     tokens: list[str] = []
     for chunk, syllables in segments(text, lexicon):

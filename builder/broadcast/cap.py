@@ -19,8 +19,8 @@ from __future__ import annotations
 from datetime import datetime
 from xml.sax.saxutils import escape
 
-from . import urls
-from .broadcast import Script
+from .. import urls
+from .script import Script
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 SEVERITY = {"红色": "Extreme", "橙色": "Severe", "黄色": "Moderate", "蓝色": "Minor"}

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
-from .broadcast import Script
-from .broadcast_config import Lexicon
+from .script import Script
+from .settings import PronunciationLexicon
 from .pinyin import segments
 
 SSML_NS = "http://www.w3.org/2001/10/synthesis"
@@ -19,7 +19,7 @@ SENTENCE_BREAK = "500ms"
 COMMA_BREAK = "300ms"
 
 
-def _inline(text: str, lexicon: Lexicon, alphabet: str) -> str:
+def _inline(text: str, lexicon: PronunciationLexicon, alphabet: str) -> str:
     out: list[str] = []
     for chunk, syllables in segments(text, lexicon):
         if syllables:
@@ -35,7 +35,7 @@ def _inline(text: str, lexicon: Lexicon, alphabet: str) -> str:
     return "".join(out)
 
 
-def ssml_document(script: Script, lexicon: Lexicon, alphabet: str = "x-pinyin") -> bytes:
+def ssml_document(script: Script, lexicon: PronunciationLexicon, alphabet: str = "x-pinyin") -> bytes:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              f'<speak version="1.1" xmlns="{SSML_NS}" xml:lang="zh-CN">']
     if script.auto:

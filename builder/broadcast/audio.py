@@ -18,8 +18,8 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-from .broadcast import Script
-from .broadcast_config import BroadcastSettings
+from .script import Script
+from .settings import BroadcastSettings
 from .pinyin import to_tone3
 
 VOICE = "cmn-latn-pinyin"

@@ -4,7 +4,7 @@
 mapping, or ``false``), composes an automatic draft where none is written,
 normalizes everything into spoken text and returns a :class:`BroadcastPlan`
 with every problem as a :class:`Diagnostic`.  Rendering the files is
-:mod:`broadcast_output`'s job; nothing here writes anything.
+:mod:`.outputs`' job; nothing here writes anything.
 """
 
 from __future__ import annotations
@@ -13,16 +13,17 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from . import __version__, compose
-from .cache import digest
-from .broadcast_config import BroadcastSettings, Region, is_phone, load_settings, normalize_slot
-from .config import nearest
-from .dates import DateProblem, parse_datetime
-from .diagnostics import Diagnostic, Diagnostics
-from .notice import LEVEL_ALIASES, LEVELS, Notice
-from .site import SEVERITY, Entry, Site
+from .. import __version__
+from . import draft
+from ..cache import digest
+from .settings import BroadcastSettings, Region, is_phone, load_broadcast_settings, normalize_slot
+from ..config import nearest
+from ..dates import DateProblem, parse_datetime
+from ..diagnostics import Diagnostic, Diagnostics
+from ..notice import LEVEL_ALIASES, LEVELS, Notice
+from ..site import SEVERITY, Entry, Site
 from .speech import has_unspoken, normalize, to_spoken
-from .workers import forked_map
+from ..workers import forked_map
 
 MAPPING_KEYS = {"script", "level", "regions", "valid_from", "valid_until", "repeat", "slots", "issuer",
                 "contact", "key"}
@@ -96,7 +97,7 @@ class Script:
         return "".join(self.body)
 
     def total_chars(self) -> int:
-        return compose.count_chars(self.text)
+        return draft.count_chars(self.text)
 
 
 @dataclass
@@ -115,14 +116,14 @@ class BroadcastPlan:
 
 
 def plan(site: Site, cache=None) -> BroadcastPlan:
-    """Validate and compose every script.  Errors are left in ``diagnostics`` (the caller raises).
+    """Validate and prepare every script (written or automatic draft).  Errors are left in ``diagnostics`` (the caller raises).
 
-    With a :class:`~builder.cache.BuildCache`, a script is composed again only when its
+    With a :class:`~builder.cache.BuildCache`, a script is prepared again only when its
     notice, URL, slug or the broadcast settings changed; the passing of time only
     updates whether it has expired.
     """
     diags = Diagnostics()
-    settings = load_settings(site.root, site.config, diags)
+    settings = load_broadcast_settings(site.root, site.config, diags)
     if not settings.enabled:
         return BroadcastPlan(settings, [], site.now, diags.sorted())
     settings_fp = digest(__version__, repr(settings))
@@ -150,7 +151,7 @@ def plan(site: Site, cache=None) -> BroadcastPlan:
             fresh[notice.source] = (key, script, hit[2])
         else:
             todo.append((entry, slug, key))
-    for (entry, _slug, key), (script, items) in zip(todo, _compose_all(site, settings, todo)):
+    for (entry, _slug, key), (script, items) in zip(todo, _prepare_all(site, settings, todo)):
         fresh[entry.notice.source] = (key, script, items)
     for source in sorted(fresh):
         _key, script, items = fresh[source]
@@ -167,7 +168,7 @@ def plan(site: Site, cache=None) -> BroadcastPlan:
 PARALLEL_COMPOSE = 300  # scripts; below this a worker pool costs more than it saves
 
 
-def _compose_one(site: Site, settings: BroadcastSettings, entry: Entry, slug: str) -> tuple:
+def _prepare_one(site: Site, settings: BroadcastSettings, entry: Entry, slug: str) -> tuple:
     notice = entry.notice
     raw = notice.stage_fields.get("broadcast", None)
     text = ""
@@ -181,9 +182,9 @@ def _compose_one(site: Site, settings: BroadcastSettings, entry: Entry, slug: st
     return script, local.items
 
 
-def _compose_all(site: Site, settings: BroadcastSettings, todo: list) -> list[tuple]:
-    """Compose the scripts not found in the cache, over both cores when there are many."""
-    return forked_map(lambda item: _compose_one(site, settings, item[0], item[1]), todo,
+def _prepare_all(site: Site, settings: BroadcastSettings, todo: list) -> list[tuple]:
+    """Prepare the scripts not found in the cache, over both cores when there are many."""
+    return forked_map(lambda item: _prepare_one(site, settings, item[0], item[1]), todo,
                       threshold=PARALLEL_COMPOSE, chunk=200)
 
 
@@ -336,8 +337,8 @@ def build_script(entry: Entry, raw, slug: str, settings: BroadcastSettings, now:
     review: list[str] = []
     auto = not written
     if auto:
-        draft = compose.compose_draft(body, notice.summary, settings.locality, limit)
-        source_text = "\n".join(draft)
+        sentences = draft.compose_draft(body, notice.summary, settings.locality, limit)
+        source_text = "\n".join(sentences)
         if not contact:
             contact = _first_phone(body) or settings.contact
     else:
@@ -351,13 +352,13 @@ def build_script(entry: Entry, raw, slug: str, settings: BroadcastSettings, now:
         else:
             diags.warning(rel, line("script") if isinstance(raw, dict) else top, f"broadcast-{note.code}", note.message)
     spoken = spoken.translate(_ASCII_PUNCT)
-    body = compose.split_sentences(spoken, settings.sentence_chars)
-    chars = compose.count_chars("".join(body))
+    body = draft.split_sentences(spoken, settings.sentence_chars)
+    chars = draft.count_chars("".join(body))
     if chars > limit:
         if auto:
-            body = compose.trim(body, limit)
+            body = draft.trim(body, limit)
             review.append(f"草稿超过 {limit} 字，已截短。")
-            chars = compose.count_chars("".join(body))
+            chars = draft.count_chars("".join(body))
         else:
             kind = "应急" if emergency else "日常"
             diags.warning(rel, line("script") if isinstance(raw, dict) else top, "broadcast-too-long",
@@ -370,7 +371,7 @@ def build_script(entry: Entry, raw, slug: str, settings: BroadcastSettings, now:
     if key_written:
         key = _spoken_sentence(key_written, keep)
     else:
-        key = compose.key_action(body)
+        key = draft.key_action(body)
         if key and body and key == body[-1] and len(body) == 1:
             key = ""
     contact_line = f"联系电话：{to_spoken(contact, keep=keep)}。" if contact else ""
@@ -409,7 +410,7 @@ def _spoken_sentence(text: str, keep) -> str:
 
 
 def _title(title: str, locality: str) -> str:
-    return compose.LOCAL_RE.sub(locality, title) if locality else title
+    return draft.LOCAL_RE.sub(locality, title) if locality else title
 
 
 def _kind(notice: Notice, level: str) -> str:

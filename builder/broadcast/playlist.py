@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from .broadcast import BroadcastPlan, Script
-from .broadcast_config import Region
+from .script import BroadcastPlan, Script
+from .settings import Region
 
 MAX_DAYS = 62  # playlist horizon per script, so a script valid for a year does not write 365 files
 

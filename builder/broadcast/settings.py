@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import yamlio
-from .config import CONFIG_FILE, SiteConfig, key_line, nearest
-from .diagnostics import Diagnostics
+from .. import yamlio
+from ..config import CONFIG_FILE, SiteConfig, key_line, nearest
+from ..diagnostics import Diagnostics
 
 DEFAULT_SLOTS = ("07:00", "12:00", "18:00")
 SLOT_RE = re.compile(r"^([01]?[0-9]|2[0-3])[:：]([0-5][0-9])$")
@@ -63,7 +63,7 @@ class Regions:
 
 
 @dataclass(frozen=True)
-class Lexicon:
+class PronunciationLexicon:
     """Site pronunciation lexicon: word -> tone-numbered pinyin syllables."""
 
     words: dict = field(default_factory=dict)  # str -> tuple[str, ...]
@@ -98,7 +98,7 @@ class BroadcastSettings:
     ssml_alphabet: str = "x-pinyin"
     audio_rate_factor: float = 0.82  # espeak-ng -s per 字/分 (calibrated for cmn-latn-pinyin)
     regions: Regions = field(default_factory=lambda: Regions(None))
-    lexicon: Lexicon = field(default_factory=Lexicon)
+    lexicon: PronunciationLexicon = field(default_factory=PronunciationLexicon)
 
     def limit(self, emergency: bool) -> int:
         return self.limit_emergency if emergency else self.limit_daily
@@ -120,7 +120,7 @@ def normalize_slot(value) -> str | None:
     return f"{int(m.group(1)):02d}:{m.group(2)}" if m else None
 
 
-def load_settings(root: Path, config: SiteConfig, diags: Diagnostics) -> BroadcastSettings:
+def load_broadcast_settings(root: Path, config: SiteConfig, diags: Diagnostics) -> BroadcastSettings:
     """Validate ``broadcast:``/``regions:`` and read the lexicon; problems go to ``diags``."""
     path = root / CONFIG_FILE
     try:
@@ -218,7 +218,7 @@ def load_settings(root: Path, config: SiteConfig, diags: Diagnostics) -> Broadca
 
     regions = load_regions(text, config.extra.get("regions"), diags)
     lexicon_path = text_value("lexicon", "pronunciations.yaml")
-    lexicon = load_lexicon(root, lexicon_path, diags, required="lexicon" in raw)
+    lexicon = load_pronunciation_lexicon(root, lexicon_path, diags, required="lexicon" in raw)
 
     enabled = raw.get("enabled", True)
     if not isinstance(enabled, bool):
@@ -337,28 +337,28 @@ def load_regions(text: str, raw, diags: Diagnostics) -> Regions:
     return Regions(county, tuple(items + villages))
 
 
-def load_lexicon(root: Path, rel: str, diags: Diagnostics, required: bool = False) -> Lexicon:
+def load_pronunciation_lexicon(root: Path, rel: str, diags: Diagnostics, required: bool = False) -> PronunciationLexicon:
     """``pronunciations.yaml``: ``词语: chong2 fu4`` (one tone-numbered syllable per Han character)."""
     path = root / rel
     if not path.is_file():
         if required:
             diags.error(CONFIG_FILE, 0, "lexicon-missing",
                         f"broadcast.lexicon 指定的注音词表“{rel}”不存在，请创建该文件或删除这一项")
-        return Lexicon()
+        return PronunciationLexicon()
     try:
         text = path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
         data = yamlio.load(text)
     except UnicodeDecodeError:
         diags.error(rel, 0, "lexicon-encoding", "注音词表不是 UTF-8 编码，请用 UTF-8 重新保存")
-        return Lexicon()
+        return PronunciationLexicon()
     except yamlio.YamlProblem as exc:
         diags.error(rel, exc.line, "lexicon-yaml", exc.message, exc.column)
-        return Lexicon()
+        return PronunciationLexicon()
     if data is None:
-        return Lexicon()
+        return PronunciationLexicon()
     if not isinstance(data, dict):
         diags.error(rel, 1, "lexicon-type", "注音词表应当一行一个词，写成“词语: chong2 fu4”")
-        return Lexicon()
+        return PronunciationLexicon()
     words: dict[str, tuple[str, ...]] = {}
     for word, value in data.items():
         word = str(word).strip()
@@ -378,4 +378,4 @@ def load_lexicon(root: Path, rel: str, diags: Diagnostics, required: bool = Fals
                         f"“{word}”有 {len(word)} 个字，注音却有 {len(syllables)} 个音节；请每个汉字写一个音节，用空格分开")
             continue
         words[word] = syllables
-    return Lexicon(words)
+    return PronunciationLexicon(words)

@@ -12,12 +12,12 @@ import json
 from datetime import datetime
 from typing import Iterator
 
-from . import urls
-from .cache import digest
-from .broadcast import AUTO_MARK, BroadcastPlan, Script, format_seconds
+from .. import urls
+from ..cache import digest
+from .script import AUTO_MARK, BroadcastPlan, Script, format_seconds
 from .cap import cap_document
 from .playlist import Playlist, playlists
-from .render import Renderer
+from ..render import Renderer
 from .speech import to_spoken
 from .ssml import ssml_document
 
@@ -217,7 +217,7 @@ def broadcaster_page(plan: BroadcastPlan, renderer: Renderer, lists: list[Playli
     for p in lists:
         if p.region is not None:
             regional.setdefault(p.day, []).append(p)
-    from .render import Crumb
+    from ..render import Crumb
 
     return renderer.render(
         "broadcast.html", INDEX_PAGE, plan=plan, today=todays, upcoming=upcoming, daily=daily,
