@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import nh3
 
+from .paste import Closing, prepare
+
 CJK = r"\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3200-\u33ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
 _CJK_BREAK = re.compile(rf"(?<=[{CJK}])[ \t]*\n[ \t]*|[ \t]*\n[ \t]*(?=[{CJK}])")
 _INLINE_TRIGGER = re.compile(r"[*_`\[\]!<>&\\]|  \n|\x02|\x03")
@@ -140,6 +142,7 @@ def _build_markdown():
         output_format="html",
     )
     md.treeprocessors.register(_QuickInline(md), "inline", 20)
+    md.parser.blockprocessors.deregister("code")  # notices never contain code: indentation is not a code block
     heading_ids = _HeadingIds.__new__(_HeadingIds)
     heading_ids.__dict__.update(md.treeprocessors["toc"].__dict__)  # the configured slugify, separator…
     md.treeprocessors.register(heading_ids, "toc", 5)
@@ -160,18 +163,30 @@ def _instance():
 class Rendered:
     html: str
     first_paragraph: str
+    closing: Closing | None = None  # the 落款 (issuer and date) the body ends with
+    cleaned: tuple[str, ...] = ()  # what was done to a Word-pasted body (see builder.paste)
+
+
+def closing_html(closing: Closing) -> str:
+    """The 落款 as the page shows it: right-aligned, issuers then the date, one per line."""
+    lines = [html.escape(line, quote=False) for line in closing.issuers + (closing.date_text,)]
+    return '<p class="closing">' + "<br>".join(lines) + "</p>"
 
 
 def render(source: str) -> Rendered:
     md = _instance()
     md.reset()
     source = _CONTROL.sub("", source)  # invalid in HTML and XML, and Markdown's own placeholders
+    prepared = prepare(source)
     try:
-        html = md.convert(source)
+        html = md.convert(prepared.source)
     except RecursionError:
         html = "<p>" + nh3.clean_text(source) + "</p>"
         return Rendered(html, "")
-    return Rendered(sanitize(html), getattr(md, "first_paragraph", ""))
+    body = sanitize(html)
+    if prepared.closing_split and prepared.closing is not None:
+        body = (body + "\n" if body else "") + closing_html(prepared.closing)
+    return Rendered(body, getattr(md, "first_paragraph", ""), prepared.closing, prepared.cleaned)
 
 
 def sanitize(html: str) -> str:

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from urllib.parse import unquote
 
-from . import markup, reader, slugs, yamlio
+from . import markup, paste, reader, slugs, yamlio
 from .config import SiteConfig, nearest
 from .dates import DateProblem, parse_datetime
 from .diagnostics import Diagnostics
@@ -89,6 +89,7 @@ class Notice:
     image_caption: str = ""
     attachments: tuple[Attachment, ...] = ()
     doc: DocInfo | None = None
+    closing: paste.Closing | None = None  # the 落款 (issuers, date) the body ends with: the broadcast close
     assets: tuple[str, ...] = ()  # site-relative paths of local files the body refers to
     links: tuple[tuple[str, str], ...] = ()  # (href as written, resolved site-relative path) of .md links
     key_lines: dict = field(default_factory=dict, compare=False)
@@ -320,6 +321,13 @@ def load_notice(data: bytes, rel: str, config: SiteConfig, exists, diags: Diagno
                       "正文是空的，页面上只有标题和发布信息；如需正文，请在头信息结束的 --- 之后书写"
                       if raw.kind == "md" else "正文是空的，页面上只有标题和发布信息；如需正文，请添加 body: | 并在下一行缩进书写")
     rendered = markup.render(raw.body)
+    if rendered.cleaned:
+        diags.warning(rel, raw.body_line, "body-pasted",
+                      "正文像是从 Word/WPS 粘贴的，已自动整理：" + "；".join(rendered.cleaned)
+                      + "。请预览确认分段；想消除这条提示，请在段落之间空一行并去掉行首的空格")
+    signs = paste.paste_signs(raw.body)
+    if signs:
+        diags.warning(rel, raw.body_line, "body-paste-signs", "正文像是从 Word/WPS 粘贴的：" + "；".join(signs))
     summary = _text(fields.get("summary"))
     if isinstance(fields.get("summary"), (dict, list)):
         diags.error(rel, line("summary"), "field-type", "summary 应当是一段文字")
@@ -352,7 +360,7 @@ def load_notice(data: bytes, rel: str, config: SiteConfig, exists, diags: Diagno
         editor=_text(fields.get("editor")), origin=_text(fields.get("source")) or config.default_source,
         level=level, draft=draft, publish_at=publish_at, expires=expires, updated=updated,
         image=image, image_alt=_text(fields.get("image_alt")), image_caption=_text(fields.get("image_caption")),
-        attachments=tuple(attachments), doc=doc, assets=tuple(assets), links=tuple(links),
+        attachments=tuple(attachments), doc=doc, closing=rendered.closing, assets=tuple(assets), links=tuple(links),
         key_lines=lines, body_line=raw.body_line, stage_fields=stage_fields,
         digest=hashlib.blake2b(data, digest_size=16).hexdigest(),
     )

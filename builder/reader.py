@@ -89,7 +89,7 @@ def decode(data: bytes, rel: str, diags: Diagnostics) -> str | None:
 def _looks_like_mojibake(text: str) -> bool:
     """Random bytes often decode as GB18030; real Chinese text is mostly common Han."""
     sample = text[:4000]
-    odd = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\t" or 0xE000 <= ord(ch) <= 0xF8FF
+    odd = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\r\n\t" or 0xE000 <= ord(ch) <= 0xF8FF
               or 0x80 <= ord(ch) < 0xA0 or 0x10000 <= ord(ch))
     return odd > max(2, len(sample) // 50)
 
