@@ -121,7 +121,7 @@ def test_script_structure(index):
     assert text[1].startswith("现在播送国网舞钢市供电公司二零二六年十一月二十六日发布的通知。")
     assert "关于尚店镇部分村组计划停电的通知" in text[1]
     assert text[3].startswith("再提醒一遍：")
-    assert text[4] == "联系电话：零三七五八幺三五六七八。"
+    assert text[4] == "联系电话：零三七五，八幺三五六七八。"
     assert text[5] == "现在重复播送一遍。" and text[6] == text[2]
     assert text[-1] == "国网舞钢市供电公司，二零二六年十一月二十六日。"
 
@@ -254,7 +254,7 @@ def test_cap_cancel_once_the_warning_has_ended(tmp_path):
 def test_speak_command_argument_and_stdin():
     result = run_build("speak", "5月4日14:30，新增病例2例，咨询电话0375-2345678。")
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "五月四日十四点三十分，新增病例两例，咨询电话零三七五二三四五六七八。\n"
+    assert result.stdout == "五月四日下午两点三十分，新增病例两例，咨询电话零三七五，二三四五六七八。\n"
     batch = subprocess.run([sys.executable, str(REPO / "build.py"), "speak"], input="2022年\n95%\n\n拨打110\n",
                            capture_output=True, text=True, encoding="utf-8", timeout=60)
     assert batch.returncode == 0

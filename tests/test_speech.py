@@ -145,6 +145,32 @@ def test_speak_mode_spells_url_without_notes() -> None:
     assert notes == []
 
 
+def test_script_mode_lines_end_cleanly() -> None:
+    """A line ending in a colon or comma ends there: the script closes it with 。, never "：。"."""
+    spoken, _ = normalize("对以下路段临时停水：\n湖滨大道、跃进路\n营业厅（工作日8:30—17:30）\n24小时抢修热线", mode="script")
+    assert spoken.split("\n") == [
+        "对以下路段临时停水", "湖滨大道、跃进路", "营业厅，工作日早上八点三十分到下午五点三十分", "二十四小时抢修热线",
+    ]
+    # speak mode keeps what is written
+    assert to_spoken("各乡镇、县直各单位：") == "各乡镇、县直各单位："
+
+
+def test_clause_commas_stay_commas() -> None:
+    text = "因管网改造，5月6日8:00-18:00停水，请居民提前储水。"
+    assert to_spoken(text).count("，") == 2 and to_spoken(text).count("。") == 1
+
+
+def test_phone_pause_becomes_ssml_break() -> None:
+    """The pause after an area code is a comma in the text and a <break> in SSML."""
+    from builder.broadcast.settings import PronunciationLexicon
+    from builder.broadcast.ssml import _inline
+
+    spoken = to_spoken("咨询电话0375-8123377")
+    assert spoken == "咨询电话零三七五，八幺二三三七七"
+    ssml = _inline(spoken, PronunciationLexicon({}), "x-pinyin")
+    assert re.search(r"零三七五，<break time=\"[0-9]+ms\"/>八幺二三三七七", ssml), ssml
+
+
 def test_unknown_mode_is_rejected() -> None:
     with pytest.raises(ValueError):
         normalize("文本", mode="shout")
@@ -178,7 +204,7 @@ def test_has_unspoken() -> None:
 
 def test_cli_with_argument(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["5月4日14:30，新增病例2例。"]) == 0
-    assert capsys.readouterr().out == "五月四日十四点三十分，新增病例两例。\n"
+    assert capsys.readouterr().out == "五月四日下午两点三十分，新增病例两例。\n"
 
 
 def test_cli_keep_and_script_mode(capsys: pytest.CaptureFixture[str]) -> None:
@@ -193,7 +219,7 @@ def test_cli_batch_from_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Ca
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="latin-1"))
     assert main([]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        "停水时间为八点到十八点。",
+        "停水时间为早上八点到晚上六点。",
         "气温零下三到五摄氏度",
         "",
         "拨打幺二三四五",

@@ -380,7 +380,7 @@ _RE_DOC_NUMBER = re.compile(
 )
 _RE_ROOM = re.compile(r"(?<![0-9.])([0-9]{3,4})(?=\s*(?:室|房间|会议室|办公室|教室|诊室|接种室|号房|房))")
 _STAKE = r"K[0-9]+\s*\+\s*[0-9]+"
-_RE_STAKE_RANGE = re.compile(rf"(?<=[0-9])\s*(?:-|—{{1,2}}|–|~|～|〜|至)\s*(?=K[0-9]+\s*\+)")
+_RE_STAKE_RANGE = re.compile(rf"(?<=[0-9])\s*(?:-|—{{1,2}}|–|~|～|〜)\s*(?=K[0-9]+\s*\+)")
 _RE_STAKE = re.compile(rf"(?<![A-Za-z])K([0-9]+)\s*\+\s*([0-9]+)(?![0-9.])")
 _RE_LETTER_CODE = re.compile(r"(?<![A-Za-z])(?!PM[0-9])([A-Z]{1,4})([0-9]+)(?![0-9.])")
 
@@ -389,10 +389,34 @@ def _code_digits(s: str) -> str:
     return _digits(re.sub(r"[\s\-—()（）]", "", s), yao=True)
 
 
+_RE_PHONE_GROUPS = re.compile(r"[0-9]+")
+
+
+def _landline(m: re.Match[str]) -> str:
+    """0375-2345678 → 零三七五，二三四五六七八 (a pause after the area code; -801 → 转八零幺)."""
+    groups = _RE_PHONE_GROUPS.findall(m.group())
+    out = _digits(groups[0]) + "，" + _digits(groups[1])
+    if len(groups) > 2:
+        out += "转" + _digits(groups[2])
+    return out
+
+
+def _grouped(m: re.Match[str]) -> str:
+    """400-123-4567 → 四零零，幺二三，四五六七 (a pause between the written groups)."""
+    return "，".join(_digits(g) for g in _RE_PHONE_GROUPS.findall(m.group()))
+
+
+# (pattern index → reader): landlines and 400/800 numbers get pauses, the rest none.
+_PHONE_READERS: tuple[Callable[[re.Match[str]], str], ...] = (
+    _landline, _landline, _grouped,
+    lambda m: _code_digits(m.group()), lambda m: _code_digits(m.group()),
+)
+
+
 def pass_phone_and_codes(text: str, ctx: _Context) -> str:
     """Phone numbers, hotlines, postcodes, QQ/ID numbers: digit by digit, 1 as 幺."""
-    for rx in _RE_PHONE_PATTERNS:
-        text = rx.sub(lambda m: _code_digits(m.group()), text)
+    for rx, reader in zip(_RE_PHONE_PATTERNS, _PHONE_READERS):
+        text = rx.sub(reader, text)
     text = _RE_CODE_CONTEXT.sub(lambda m: m.group(1) + m.group(2) + _code_digits(m.group(3)), text)
     text = _RE_HOTLINE.sub(lambda m: _digits(m.group()), text)
     return _RE_LONG_RUN.sub(lambda m: _digits(m.group()), text)
@@ -439,7 +463,7 @@ def _year(y: str) -> str:
 
 
 _RE_ISO_DATE_RANGE = re.compile(
-    r"(?<=[0-9])\s*(?:—{1,2}|–|~|～|〜|至|-)\s*"
+    r"(?<=[0-9])\s*(?:—{1,2}|–|~|～|〜|-)\s*"
     r"(?=(?:19|20)[0-9]{2}\s*[-/.]\s*[0-9]{1,2}\s*[-/.]\s*[0-9]{1,2}(?![0-9]))"
 )
 
@@ -461,12 +485,12 @@ _RANGE_LEFT_SUFFIX = (
     r"|km|kg|mm|cm|kV|kW|m|t|h|L"
 )
 _RE_RANGE = re.compile(
-    rf"([0-9](?:{_RANGE_LEFT_SUFFIX})?)\s*(?:-|—{{1,2}}|–|~|～|〜|至)\s*(?=-?\s*[0-9])"
+    rf"([0-9](?:{_RANGE_LEFT_SUFFIX})?)\s*(?:-|—{{1,2}}|–|~|～|〜)\s*(?=-?\s*[0-9])"
 )
 
 
 def pass_ranges(text: str, ctx: _Context) -> str:
-    """3-5天, 20～25℃, 5月4日—10日, 2022-2023年度, 8:00至12:00 → 到."""
+    """3-5天, 20～25℃, 5月4日—10日, 2022-2023年度, 8:00—12:00 → 到 (a written 至 stays 至)."""
     return _RE_RANGE.sub(r"\1到", text)
 
 
@@ -502,18 +526,43 @@ def pass_years(text: str, ctx: _Context) -> str:
     return _RE_YEAR.sub(lambda m: _digits(m.group(1), yao=False), text)
 
 
-_RE_TIME = re.compile(r"(?<![0-9.])([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?(?![0-9])")
+# Words saying which part of the day a clock time is in (the writer's own 12-hour form).
+_DAYPART_LATE = ("下午", "晚上", "傍晚", "夜间", "夜里", "午后", "今晚", "明晚", "昨晚", "当晚", "深夜", "半夜",
+                 "午夜", "中午")
+_DAYPART_EARLY = ("上午", "早上", "早晨", "清晨", "凌晨", "今早", "明早", "当天早上")
+_DAYPART_ALT = "|".join(sorted(_DAYPART_LATE + _DAYPART_EARLY, key=len, reverse=True))
+_RE_TIME = re.compile(
+    rf"((?:{_DAYPART_ALT})\s*)?(?<![0-9.])([0-9]{{1,2}}):([0-9]{{2}})(?::([0-9]{{2}}))?(?![0-9])"
+    r"(?:\s*(?P<ampm>[aApP]\.?[mM]\.?)(?![A-Za-z]))?"
+)
+# What may stand between the two times of a range (到 was written by pass_ranges).
+_RE_TIME_RANGE_GAP = re.compile(r"\s*(?:到|至)\s*(?:次日|第二天|翌日)?\s*")
 
 
 _RE_RATIO = re.compile(r"(?<=[0-9])\s*:\s*(?=[0-9])")  # 1:1000 (not a clock time) → 一比一千
 
 
-def _time_to_cn(m: re.Match[str]) -> str:
-    h, mi, s = int(m.group(1)), int(m.group(2)), m.group(3)
-    if h > 24 or mi > 59 or (s is not None and int(s) > 59):
-        return m.group()
+def _daypart(h: int, mi: int) -> tuple[str, int]:
+    """The spoken part of the day and 12-hour hour of a 24-hour clock time."""
+    if h == 0 and mi == 0:
+        return "", 0  # 零点 (midnight) needs no 凌晨
+    if h < 5:
+        return "凌晨", h
+    if h < 9:
+        return "早上", h
+    if h < 12:
+        return "上午", h
+    if h == 12:
+        return "中午", 12
+    if h < 18:
+        return "下午", h - 12
+    if h < 24:
+        return "晚上", h - 12
+    return "", h  # 24:00
+
+
+def _clock(h: int, mi: int, sec: int) -> str:
     out = _int_to_cn(h, liang=True) + "点"
-    sec = int(s) if s is not None else 0
     if mi or sec:
         out += ("零" if 0 < mi < 10 else "") + _int_to_cn(mi) + "分"
     if sec:
@@ -522,10 +571,54 @@ def _time_to_cn(m: re.Match[str]) -> str:
 
 
 def pass_times(text: str, ctx: _Context) -> str:
-    """14:30 → 十四点三十分, 8:05 → 八点零五分, 9:00 → 九点, 2:30 → 两点三十分."""
+    """Clock times in the announcer's 12-hour form.
+
+    15:30 → 下午三点三十分, 8:00到20:00 → 早上八点到晚上八点, 14:00到17:00 →
+    下午两点到五点 (the second part of the day is said only when it changes);
+    a written 下午/晚上/今晚 … is kept and the hour follows it (下午15:30 →
+    下午三点三十分); 8:00 a.m. → 上午八点.  Times written with 时 (21时) are
+    left to the number passes: official warnings say 二十一时.
+    """
     if ":" not in text:
         return text
-    text = _RE_TIME.sub(_time_to_cn, text)
+    previous: list[object] = [-1, ""]  # end of the last time read, its part of the day
+
+    def repl(m: re.Match[str]) -> str:
+        written, h, mi, s = m.group(1), int(m.group(2)), int(m.group(3)), m.group(4)
+        sec = int(s) if s is not None else 0
+        if h > 24 or mi > 59 or sec > 59:
+            return m.group()
+        ampm = (m.group("ampm") or "").lower().replace(".", "")
+        gap_start = previous[0]
+        in_range = (
+            isinstance(gap_start, int) and gap_start >= 0 and written is None
+            and _RE_TIME_RANGE_GAP.fullmatch(text, gap_start, m.start()) is not None
+        )
+        if written:
+            part = written.strip()
+            hour = h - 12 if h > 12 and part in _DAYPART_LATE else h
+            prefix = written
+            said = "written:" + part
+        elif ampm:
+            if ampm == "am":
+                part, hour = ("凌晨", 12) if h == 0 else ("上午", h)
+            else:
+                hour = h - 12 if h > 12 else h
+                part = "中午" if hour == 12 else ("晚上" if hour >= 6 else "下午")
+            prefix, said = part, part
+        else:
+            part, hour = _daypart(h, mi)
+            prefix, said = part, part
+            if in_range:
+                before = str(previous[1])
+                if before.startswith("written:"):
+                    prefix, hour = "", (h - 12 if h > 12 else h)
+                elif before == part:
+                    prefix = ""
+        previous[0], previous[1] = m.end(), said
+        return prefix + _clock(hour, mi, sec)
+
+    text = _RE_TIME.sub(repl, text)
     return _RE_RATIO.sub("比", text)
 
 
@@ -635,12 +728,34 @@ _RE_SLASH = re.compile(r"\s*/\s*")
 _RE_LEFTOVER = re.compile(r"[~～〜%‰*#|\\^]|(?<![A-Za-z])-|-(?![A-Za-z])")
 
 
+_RE_BRACKETED = re.compile(r"([（(【\[])([^（）()【】\[\]\n]*)([)）】\]])")
+_PAUSE_BEFORE = set("，。、；：！？,.;:!?…—\n")  # after these a bracket needs no pause of its own
+_GLUE_CHARS = 5  # (街道), (试行), (星期五), (八到十级) are read straight on
+
+
+def _bracket_pause(m: re.Match[str]) -> str:
+    """A bracketed aside is read with a pause before and after it (never glued to the next words).
+
+    Short round-bracket glosses stay glued: 各乡镇（街道）→ 各乡镇街道.
+    """
+    opening, inner, closing = m.groups()
+    if opening in "（(" and len(inner.strip()) <= _GLUE_CHARS:
+        return inner
+    text, start, end = m.string, m.start(), m.end()
+    before = "" if start == 0 or text[start - 1] in _PAUSE_BEFORE else "，"
+    after = "" if end == len(text) or text[end] in _PAUSE_BEFORE else "，"
+    inner = inner.strip().rstrip("，、；：,;:")
+    return before + inner + after if inner else ""
+
+
 def pass_symbols(text: str, ctx: _Context) -> str:
-    """+ → 加; dashes between numbers → 到; brackets and quotes dropped (words kept)."""
+    """+ → 加; dashes between numbers → 到; brackets read as pauses, quotes dropped (words kept)."""
     text = _RE_COMPARE.sub(lambda m: "小于" if m.group()[0] == "<" else "大于", text)
     text = _RE_SIMPLE_SYMBOL.sub(lambda m: _SYMBOL_WORDS[m.group()], text)
     if ctx.had_digits:  # a dash left between numbers we converted
         text = _RE_CN_RANGE.sub("到", text)
+    if "（" in text or "(" in text or "【" in text or "[" in text:
+        text = _RE_BRACKETED.sub(_bracket_pause, text)
     text = _RE_BRACKETS_QUOTES.sub("", text)
     if "/" in text:
         text = _RE_SLASH.sub("或", text)
@@ -674,6 +789,9 @@ PIPELINE: tuple[tuple[str, Callable[[str, _Context], str], bool], ...] = (
 PASS_NAMES = tuple(name for name, _, _ in PIPELINE)
 
 _MODES = ("speak", "script")
+# In a script every line is said as a sentence of its own: a line that ends in a colon
+# or a comma ends there (the caller closes it with 。), never with "：。".
+_RE_LINE_END_PAUSE = re.compile(r"[ \t]*[：:，,、；;][ \t]*(?=\n|$)")
 
 
 def normalize(
@@ -693,6 +811,8 @@ def normalize(
         if needs_digit and not _RE_DIGIT.search(text):
             continue
         text = fn(text, ctx)
+    if mode == "script":
+        text = _RE_LINE_END_PAUSE.sub("", text)
     return _restore(text, ctx), ctx.notes
 
 
