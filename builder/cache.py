@@ -100,8 +100,9 @@ class BodyStore:
 
     MAX_PACKS = 12  # more packs than this are merged by prune()
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, read_only: bool = False):
         self.dir = directory
+        self.read_only = read_only  # ``check``: reads bodies a build stored, never writes
         self._index: dict[str, tuple[str, int, int]] | None = None
         self._fds: dict[str, int] = {}
         self._fds_pid = os.getpid()
@@ -120,6 +121,8 @@ class BodyStore:
         return self._pack
 
     def write(self, digest_: str, html: str) -> bool:
+        if self.read_only:
+            return False  # the caller keeps the body in memory
         try:
             _pid, name, data, index = self._writer()
             raw = html.encode("utf-8")
@@ -196,6 +199,8 @@ class BodyStore:
     def prune(self, keep: set[str]) -> None:
         """Delete packs holding only bodies of notice versions that no longer exist, and copy
         the live bodies of mostly dead packs (or of the smallest, when there are many) into one."""
+        if self.read_only:
+            return
         self.close()
         index = self._load_index()
         self._index = index
@@ -235,10 +240,10 @@ class BodyStore:
             shutil.rmtree(stale, ignore_errors=True)
 
     def __getstate__(self) -> dict:  # sent to spawned workers: no open files
-        return {"dir": self.dir}
+        return {"dir": self.dir, "read_only": self.read_only}
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(state["dir"])
+        self.__init__(state["dir"], state.get("read_only", False))
 
     def _close_readers(self) -> None:
         if self._fds_pid == os.getpid():
@@ -281,14 +286,16 @@ def _legacy_buckets(directory: Path) -> list[str]:
 
 
 class BuildCache:
-    def __init__(self, site_root: Path, output: Path, enabled: bool = True):
+    def __init__(self, site_root: Path, output: Path, enabled: bool = True, read_only: bool = False):
+        """``read_only`` (``check``): use what the last build saved, write nothing under the site."""
         self.dir = site_root / ".cache" / "notice-pipeline"
         self.enabled = enabled
+        self.read_only = read_only
         out_key = hashlib.blake2b(str(output.absolute()).encode(), digest_size=8).hexdigest()
         self.notices_file = self.dir / "notices.pickle"
         self.delta_file = self.dir / "notices-delta.pickle"
         self._notices_seen: tuple | None = None  # what load_notices returned, to save a delta against
-        self.bodies = BodyStore(self.dir / f"bodies-{__version__}")
+        self.bodies = BodyStore(self.dir / f"bodies-{__version__}", read_only)
         self.scripts_file = self.dir / "scripts.pickle"
         self.checks_file = self.dir / "checks.pickle"
         self.manifest_file = self.dir / f"manifest-{out_key}.pickle"
@@ -315,6 +322,8 @@ class BuildCache:
 
     def _save(self, path: Path, payload, remember: bool = False) -> None:
         """Write atomically; with ``remember``, the caller must not change ``payload`` afterwards."""
+        if self.read_only:
+            return
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

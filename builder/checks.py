@@ -51,7 +51,7 @@ class CheckSettings:
 
     require_reviews: bool = False
     distinct_reviewers: bool = False
-    empty_columns: str = "error"  # error | warning | off
+    empty_columns: str = "warning"  # error | warning | off
     reprint_sources: tuple[str, ...] = ()
     reprint_configured: bool = False
 
@@ -76,13 +76,13 @@ def load_check_settings(site_dir: Path, config: SiteConfig, diags: Diagnostics) 
             return False
         return value
 
-    empty = raw.get("empty_columns", "error")
+    empty = raw.get("empty_columns", "warning")
     if empty is False:
         empty = "off"
     if empty not in ("error", "warning", "off"):
         diags.error("site.yaml", key_line(text, "empty_columns"), "config-value",
                     "check.empty_columns 只能是 error / warning / off")
-        empty = "error"
+        empty = "warning"
     sources = config.extra.get("reprint_sources")
     names: tuple[str, ...] = ()
     if sources is not None:
@@ -474,9 +474,12 @@ def check_columns(site, settings: CheckSettings, site_text: str) -> list[Diagnos
             message = (f"栏目“{category.name}”没有任何已发布的公告（空白栏目）：请发布至少一篇，"
                        "或从 site.yaml 的 categories 中删除这个栏目")
             if settings.empty_columns == "error":
-                diags.error("site.yaml", line, "column-empty", message)
+                diags.error("site.yaml", line, "column-empty",
+                            message + "（site.yaml 设置了 check: {empty_columns: error}，所以这是错误）")
             else:
-                diags.warning("site.yaml", line, "column-empty", message)
+                diags.warning("site.yaml", line, "column-empty",
+                              message + "；网站普查把空白栏目算作问题，要让它阻止发布，"
+                              "请在 site.yaml 中设置 check: {empty_columns: error}")
     return diags.items
 
 

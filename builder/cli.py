@@ -15,11 +15,19 @@ from .report import ConsoleReporter
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = ("build", "check", "speak", "new", "serve")
+SITE_HELP = ("站点目录（含 site.yaml、content/，可选 templates/），默认是当前目录（须含 site.yaml）"
+             " / site folder (default: the current folder, which must hold site.yaml)")
+
+
+def default_site(cwd: Path) -> Path | None:
+    """--site when it is not given: the current folder when it holds site.yaml (in the project
+    root that is the example site); anywhere else there is no default."""
+    cwd = cwd.resolve()
+    return cwd if (cwd / "site.yaml").is_file() else None
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--site", type=Path, default=REPO_ROOT, metavar="DIR",
-                        help="站点目录（含 site.yaml、content/，可选 templates/）/ site folder (default: repository root)")
+    parser.add_argument("--site", type=Path, default=None, metavar="DIR", help=SITE_HELP)
     parser.add_argument("--output", type=Path, default=None, metavar="DIR",
                         help="输出目录 / output folder (default: SITE/output)")
     parser.add_argument("--base-url", default=None, metavar="URL", help="网站地址，覆盖 site.yaml 的 base_url")
@@ -57,11 +65,11 @@ def make_parser() -> argparse.ArgumentParser:
     new.add_argument("--category", default=None, metavar="栏目", help="栏目名，默认 site.yaml 的 default_category")
     new.add_argument("--date", default=None, metavar="时间", help="发布时间，如 2022-05-04 12:30；默认现在")
     new.add_argument("--yaml", action="store_true", help="写成纯 YAML 公告（.yaml）而不是 Markdown（.md）")
-    new.add_argument("--site", type=Path, default=REPO_ROOT, metavar="DIR", help="站点目录 / site folder")
+    new.add_argument("--site", type=Path, default=None, metavar="DIR", help=SITE_HELP)
     serve = sub.add_parser("serve", help="本地预览：含草稿和定时公告，改动后自动刷新 / live preview")
     serve.add_argument("--host", default="127.0.0.1", help="监听地址，默认 127.0.0.1（只允许本机访问）")
     serve.add_argument("--port", type=int, default=8000, help="端口，默认 8000")
-    serve.add_argument("--site", type=Path, default=REPO_ROOT, metavar="DIR", help="站点目录 / site folder")
+    serve.add_argument("--site", type=Path, default=None, metavar="DIR", help=SITE_HELP)
     serve.add_argument("--jobs", type=int, default=None, metavar="N", help="并行进程数 / worker processes")
     return parser
 
@@ -84,7 +92,18 @@ def main(argv: list[str] | None = None) -> int:
         return speak_main(argv[1:])
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "build")
-    args = make_parser().parse_args(argv)
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    site_arg = None
+    if hasattr(args, "site"):
+        if args.site is None:
+            args.site = default_site(Path.cwd())
+            if args.site is None:
+                parser.exit(2, f"当前目录 {Path.cwd()} 里没有 site.yaml，不是站点目录：请进入站点目录再运行，"
+                               f"或用 --site 指定站点目录，例如 python build.py {args.command} --site 站点目录\n")
+        else:
+            site_arg = str(args.site)
+        args.site_arg = site_arg
     reporter = ConsoleReporter(verbose=getattr(args, "verbose", False))
     try:
         return _run(args, reporter)
@@ -99,7 +118,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             reporter.diagnostics(exc.diagnostics)
         errors = sum(1 for d in exc.diagnostics if d.level == "error")
-        reporter.note(f"构建失败：共 {errors} 个错误，请按提示修改后重试。输出目录未作任何改动。")
+        if args.command == "check":
+            reporter.note(f"检查未通过：共 {errors} 个错误，请按提示修改后重试。")
+        else:
+            reporter.note(f"构建失败：共 {errors} 个错误，请按提示修改后重试。输出目录未作任何改动。")
         return 1
     except KeyboardInterrupt:
         reporter.note("已中断，输出目录未作任何改动。")
@@ -115,7 +137,7 @@ def _run(args: argparse.Namespace, reporter: ConsoleReporter) -> int:
         from .scaffold import new_notice
 
         return new_notice(args.site.resolve(), args.title, category=args.category, date=args.date,
-                          as_yaml=args.yaml, reporter=reporter)
+                          as_yaml=args.yaml, reporter=reporter, site_arg=args.site_arg)
     if args.command == "serve":
         from .serve import serve
 

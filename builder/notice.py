@@ -43,6 +43,9 @@ STAGE_FIELDS = {"broadcast", "reviews", "reprint", "allow"}
 # Fields that must be a single piece of text (title and summary have their own checks).
 SCALAR_FIELDS = ("slug", "category", "level", "editor", "source", "image", "image_alt", "image_caption")
 _TAG_SPLIT = re.compile(r"\s*[,，、;；]\s*")
+# What ``build.py new`` writes before the editor has: never published by mistake.
+PLACEHOLDER_BODY = "在这里写正文。"
+PLACEHOLDER_TITLES = {"关于……的通知", "关于...的通知", "标题", "在这里写标题", "公告标题", "新公告"}
 
 
 @dataclass(frozen=True)
@@ -320,6 +323,12 @@ def load_notice(data: bytes, rel: str, config: SiteConfig, exists, diags: Diagno
         diags.warning(rel, raw.body_line if raw.kind == "md" else 1, "body-empty",
                       "正文是空的，页面上只有标题和发布信息；如需正文，请在头信息结束的 --- 之后书写"
                       if raw.kind == "md" else "正文是空的，页面上只有标题和发布信息；如需正文，请添加 body: | 并在下一行缩进书写")
+    if not draft and PLACEHOLDER_BODY in raw.body:
+        diags.error(rel, _find_line(raw.text, PLACEHOLDER_BODY), "placeholder-body",
+                    f"正文还是新建时的占位文字“{PLACEHOLDER_BODY}”：请写好正文；还没写完就保留 draft: true（草稿不发布）")
+    if not draft and title in PLACEHOLDER_TITLES:
+        diags.error(rel, line("title"), "placeholder-title",
+                    f"标题还是占位文字“{title}”：请写上真正的标题；还没写完就保留 draft: true（草稿不发布）")
     rendered = markup.render(raw.body)
     if rendered.cleaned:
         diags.warning(rel, raw.body_line, "body-pasted",

@@ -190,7 +190,8 @@ def _strict(options: BuildOptions, warnings: list[Diagnostic]) -> None:
 
 
 def check(options: BuildOptions, reporter: Reporter) -> Site:
-    cache = BuildCache(options.site_dir, options.output_dir, enabled=options.use_cache)
+    """Validate only: reads the cache a build left, writes nothing under the site."""
+    cache = BuildCache(options.site_dir, options.output_dir, enabled=options.use_cache, read_only=True)
     return load(options, reporter, cache)
 
 

@@ -14,6 +14,7 @@ from . import slugs
 from .config import load_config
 from .dates import DateProblem, parse_datetime
 from .diagnostics import Diagnostics
+from .notice import PLACEHOLDER_BODY
 from .report import Reporter
 from .site import CONTENT_DIR, build_now
 
@@ -51,7 +52,7 @@ def front_matter(title: str, date: datetime, category: str, source: str, slug: s
         'summary: ""  # 摘要；留空时自动取正文第一段',
         "level: 日常  # 预警级别：日常 / 蓝色 / 黄色 / 橙色 / 红色",
         f"slug: {q(slug)}  # 网址中的名字：小写英文、数字和 -",
-        "draft: false  # 草稿：true 时不发布（serve 预览时仍显示）",
+        "draft: true  # 草稿：写好正文、预览无误后改成 false 才会发布（serve 预览时草稿也显示）",
         'publish_at: ""  # 定时发布：写上时间后，到时才发布，例如 2022-05-05 08:00',
         'expires: ""  # 过期时间：之后页面标注“已过期”，并从首页移除',
         'updated: ""  # 更新时间：修改已发布的公告后填写，例如 2022-05-06 09:00',
@@ -72,7 +73,7 @@ def front_matter(title: str, date: datetime, category: str, source: str, slug: s
 
 BODY = ("<!-- 写作提示（不会出现在网页上，可以删除）：段落之间空一行；可以使用 **加粗**、列表、表格；\n"
         "图片写成 ![图片内容描述](photo.jpg \"图片说明\")，图片文件放在本文件旁边。 -->\n\n"
-        "在这里写正文。")
+        + PLACEHOLDER_BODY)
 
 
 def render(title: str, date: datetime, category: str, source: str, slug: str, as_yaml: bool) -> str:
@@ -85,7 +86,9 @@ def render(title: str, date: datetime, category: str, source: str, slug: str, as
 
 
 def new_notice(site_dir: Path, title: str, *, category: str | None, date: str | None, as_yaml: bool,
-               reporter: Reporter) -> int:
+               reporter: Reporter, site_arg: str | None = None) -> int:
+    """``site_arg``: the --site value as the editor typed it, repeated in the hints (None: not given)."""
+    site_opt = f" --site {_quoted(site_arg)}" if site_arg else ""
     diags = Diagnostics()
     config = load_config(site_dir, diags)
     if config is None:
@@ -93,7 +96,7 @@ def new_notice(site_dir: Path, title: str, *, category: str | None, date: str | 
         return 1
     title = " ".join(title.split())
     if not title:
-        reporter.note("标题不能为空：python build.py new \"关于……的通知\"")
+        reporter.note(f"标题不能为空：python build.py new \"关于……的通知\"{site_opt}")
         return 1
     category = category or config.default_category
     if config.category(category) is None:
@@ -121,8 +124,14 @@ def new_notice(site_dir: Path, title: str, *, category: str | None, date: str | 
         return 1
     sys.stdout.write(_shown(path) + "\n")
     sys.stdout.flush()
-    reporter.note("已新建公告，请用编辑器打开上面的文件填写正文；预览：python build.py serve")
+    reporter.note("已新建公告（草稿），请用编辑器打开上面的文件填写正文；"
+                  f"预览：python build.py serve{site_opt}；写好后把 draft: true 改成 draft: false 才会发布，"
+                  f"发布前检查：python build.py check{site_opt}")
     return 0
+
+
+def _quoted(arg: str) -> str:
+    return f'"{arg}"' if any(ch in arg for ch in " \t&()[]{};'") else arg
 
 
 def _shown(path: Path) -> str:

@@ -98,7 +98,7 @@ def test_hostile_files_fail_cleanly(hostile_check):
     _site, result = hostile_check
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and "内部错误" not in result.stderr
-    assert "构建失败" in result.stderr
+    assert "检查未通过" in result.stderr
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -30,13 +30,33 @@ def test_new_then_build_publishes_without_edits(tmp_path, as_yaml):
     for key in ("doc", "broadcast", "reviews", "reprint", "allow"):
         assert f"# {key}:" in text
 
+    assert "draft: true" in text  # a new notice is a draft: never published by mistake
+    assert f"python build.py serve --site {site}" in made.stderr  # the hints repeat --site
+
     out = tmp_path / "out"
+    page_path = out / "2022/07" / f"{path.stem[len('2022-07-01-'):]}.html"
     built = run_build("--site", str(site), "--output", str(out))
     assert built.returncode == 0, built.stderr
     assert "警告" not in built.stderr
-    page = read(out / "2022/07" / f"{path.stem[len('2022-07-01-'):]}.html")
+    assert not page_path.exists()  # still a draft
+
+    # made public without writing the body: check and build refuse the placeholder
+    path.write_text(text.replace("draft: true", "draft: false"), encoding="utf-8")
+    rel = path.relative_to(site).as_posix()
+    body_line = next(n for n, l in enumerate(text.split("\n"), 1) if "在这里写正文。" in l)
+    for command in ("check", "build"):
+        refused = run_build(command, "--site", str(site), "--output", str(out))
+        assert refused.returncode == 1
+        assert f"{rel}:{body_line}: 正文还是新建时的占位文字“在这里写正文。”" in refused.stderr
+    assert not page_path.exists()
+
+    path.write_text(text.replace("draft: true", "draft: false").replace("在这里写正文。", "各单位请准时参会。"),
+                    encoding="utf-8")
+    built = run_build("--site", str(site), "--output", str(out))
+    assert built.returncode == 0, built.stderr
+    page = read(page_path)
     assert "<h1 class=\"article-title\">关于: 召开“防汛”工作会议的通知 #1</h1>" in page
-    assert "在这里写正文。" in page and "写作提示" not in page
+    assert "各单位请准时参会。" in page and "写作提示" not in page
     assert "通知公告" in page
 
 
