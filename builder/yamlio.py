@@ -85,6 +85,8 @@ def load_with_pitfalls(text: str) -> tuple[object, list[Pitfall]]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         column = mark.column + 1 if mark else 0
+        if _too_deep(exc):
+            raise YamlProblem(line, _DEEP_MESSAGE, column) from None
         line, message = explain(text, line, exc)
         raise YamlProblem(line, message, column) from None
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
@@ -126,8 +128,18 @@ def _check_flow_depth(text: str) -> None:
                     raise YamlProblem(line, _DEEP_MESSAGE)
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 depth -= 1
-    except yaml.YAMLError:
+    except yaml.MarkedYAMLError as exc:
+        if _too_deep(exc):  # libyaml >= 0.2.5 as bundled by PyYAML 6.0.4 stops at its own limit first
+            mark = exc.problem_mark or exc.context_mark
+            raise YamlProblem(mark.line + 1 if mark else 1, _DEEP_MESSAGE, mark.column + 1 if mark else 0) from None
         return  # the real load reports the syntax error with a proper message
+    except yaml.YAMLError:
+        return
+
+
+def _too_deep(exc: yaml.MarkedYAMLError) -> bool:
+    """libyaml's own nesting limit (English "exceeded maximum nesting depth"), reported however it is worded."""
+    return "nesting depth" in (exc.problem or "") or "nesting depth" in (exc.context or "")
 
 
 def _check_shape(value) -> None:

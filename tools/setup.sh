@@ -2,6 +2,8 @@
 # Install what Notice Pipeline needs on a fresh Debian/Ubuntu machine.
 #   bash tools/setup.sh          runtime only (build the site)
 #   bash tools/setup.sh --dev    plus the test suite: Chromium, CJK fonts, espeak-ng, sox, Java, pytest...
+# Python packages come from the hash-pinned locks (requirements.txt, requirements-dev.txt; see tools/lock.sh),
+# installed into whatever python3 is first on PATH (CI: the fresh virtualenv .ci/run activates).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -17,8 +19,8 @@ if [ "${1:-}" = "--dev" ]; then
     $SUDO apt-get update -qq
     $SUDO apt-get install -y -qq --no-install-recommends $missing
   fi
-  "$PY" -m pip install -q -r requirements-dev.txt
+  "$PY" -m pip install -q --require-hashes -r requirements-dev.txt
   if [ -f package.json ]; then npm ci --no-audit --no-fund --silent; fi
 else
-  "$PY" -m pip install -q -r requirements.txt
+  "$PY" -m pip install -q --require-hashes -r requirements.txt
 fi
