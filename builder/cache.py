@@ -19,19 +19,19 @@ the cache can only make a build faster, never different.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
-import pickle
 import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from . import __version__, slugs
+from . import __version__, plaindata, slugs
 from .diagnostics import Diagnostic
 from .notice import Notice
 
-FORMAT = 7  # bump whenever what is pickled changes shape
+FORMAT = 8  # bump whenever what is stored changes shape
 
 
 def stamp(path: str | os.PathLike) -> tuple[int, int, int] | None:
@@ -70,6 +70,11 @@ def digest(*parts) -> str:
     return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
 
 
+def _body_mac(digest_: str, raw: bytes) -> str:
+    """Authenticates a stored body: HTML planted in a pack file is never published."""
+    return plaindata.mac(digest_.encode("ascii", "replace"), raw)[:16].hex()
+
+
 def file_digest(path: Path) -> str:
     return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
 
@@ -103,7 +108,7 @@ class BodyStore:
     def __init__(self, directory: Path, read_only: bool = False):
         self.dir = directory
         self.read_only = read_only  # ``check``: reads bodies a build stored, never writes
-        self._index: dict[str, tuple[str, int, int]] | None = None
+        self._index: dict[str, tuple[str, int, int, str]] | None = None
         self._fds: dict[str, int] = {}
         self._fds_pid = os.getpid()
         self._pack: tuple[int, str, object, object] | None = None  # (pid, name, bin, idx)
@@ -126,15 +131,16 @@ class BodyStore:
         try:
             _pid, name, data, index = self._writer()
             raw = html.encode("utf-8")
+            mac = _body_mac(digest_, raw)
             offset = data.tell()
             data.write(raw)
             data.flush()
-            index.write(f"{digest_} {offset} {len(raw)}\n")
+            index.write(f"{digest_} {offset} {len(raw)} {mac}\n")
             index.flush()
         except OSError:
             return False
         if self._index is not None:
-            self._index[digest_] = (name, offset, len(raw))
+            self._index[digest_] = (name, offset, len(raw), mac)
         return True
 
     def close(self) -> None:
@@ -156,20 +162,20 @@ class BodyStore:
         except OSError:
             return []
 
-    def _load_index(self) -> dict[str, tuple[str, int, int]]:
-        index: dict[str, tuple[str, int, int]] = {}
+    def _load_index(self) -> dict[str, tuple[str, int, int, str]]:
+        index: dict[str, tuple[str, int, int, str]] = {}
         for name in self._packs():
             try:
                 with open(os.path.join(self.dir, name + ".idx"), encoding="ascii", errors="replace") as fh:
                     lines = fh.read().split("\n")[:-1]  # a last line without "\n" was cut short
                 for line in lines:
-                    digest_, offset, length = line.split(" ")
-                    index[digest_] = (name, int(offset), int(length))
+                    digest_, offset, length, mac = line.split(" ")
+                    index[digest_] = (name, int(offset), int(length), mac)
             except (OSError, ValueError):
                 continue
         return index
 
-    def index(self) -> dict[str, tuple[str, int, int]]:
+    def index(self) -> dict[str, tuple[str, int, int, str]]:
         if self._index is None:
             self._index = self._load_index()
         return self._index
@@ -178,7 +184,7 @@ class BodyStore:
         ref = self.index().get(digest_)
         if ref is None:
             return None
-        name, offset, length = ref
+        name, offset, length, mac = ref
         if self._fds_pid != os.getpid():
             self._fds, self._fds_pid = {}, os.getpid()
         try:
@@ -188,8 +194,8 @@ class BodyStore:
                     self._pack[2].flush()
                 fd = self._fds[name] = os.open(os.path.join(self.dir, name + ".bin"), os.O_RDONLY)
             raw = os.pread(fd, length, offset)
-            if len(raw) != length:
-                return None
+            if len(raw) != length or not hmac.compare_digest(mac, _body_mac(digest_, raw)):
+                return None  # cut short, or not written by this user's builder: render again
             return raw.decode("utf-8")
         except (OSError, UnicodeDecodeError):
             return None
@@ -205,7 +211,7 @@ class BodyStore:
         index = self._load_index()
         self._index = index
         live: dict[str, int] = {}
-        for digest_, (name, _offset, length) in index.items():
+        for digest_, (name, _offset, length, _mac) in index.items():
             if digest_ in keep:
                 live[name] = live.get(name, 0) + length
         sizes = {}
@@ -292,13 +298,14 @@ class BuildCache:
         self.enabled = enabled
         self.read_only = read_only
         out_key = hashlib.blake2b(str(output.absolute()).encode(), digest_size=8).hexdigest()
-        self.notices_file = self.dir / "notices.pickle"
-        self.delta_file = self.dir / "notices-delta.pickle"
+        self.notices_file = self.dir / "notices.cache"
+        self.delta_file = self.dir / "notices-delta.cache"
         self._notices_seen: tuple | None = None  # what load_notices returned, to save a delta against
         self.bodies = BodyStore(self.dir / f"bodies-{__version__}", read_only)
-        self.scripts_file = self.dir / "scripts.pickle"
-        self.checks_file = self.dir / "checks.pickle"
-        self.manifest_file = self.dir / f"manifest-{out_key}.pickle"
+        self.scripts_file = self.dir / "scripts.cache"
+        self.checks_file = self.dir / "checks.cache"
+        self.manifest_file = self.dir / f"manifest-{out_key}.cache"
+        self.problems: list[str] = []  # cache files ignored because they failed validation
 
     def _load(self, path: Path, remember: bool = False):
         """The payload of a cache file; with ``remember``, the object this process last saved
@@ -311,10 +318,13 @@ class BuildCache:
                 return kept[1]
         try:
             with open(path, "rb") as fh:
-                fmt, version, payload = pickle.load(fh)
-        except Exception:  # noqa: BLE001 - a broken cache is just a cold build
+                data = fh.read()
+        except OSError:  # no cache yet (or unreadable): a cold build
             return None
-        if fmt != FORMAT or version != __version__:
+        try:
+            payload = plaindata.loads(data, f"{FORMAT}|{__version__}")
+        except plaindata.CacheFormatError:
+            self.problems.append(path.name)  # why (exc) is not an editor's concern
             return None
         if remember:
             _remember(path, payload)
@@ -327,11 +337,18 @@ class BuildCache:
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            data = plaindata.dumps(payload, f"{FORMAT}|{__version__}")
             with open(tmp, "wb") as fh:
-                pickle.dump((FORMAT, __version__, payload), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                fh.write(data)
             os.replace(tmp, path)
         except OSError:
             return  # a read-only site folder still builds, just never incrementally
+        except TypeError:  # something that is not plain data: no cache rather than an unsafe one
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            return
         if remember:
             _remember(path, payload)
 

@@ -192,16 +192,30 @@ def _strict(options: BuildOptions, warnings: list[Diagnostic]) -> None:
 def check(options: BuildOptions, reporter: Reporter) -> Site:
     """Validate only: reads the cache a build left, writes nothing under the site."""
     cache = BuildCache(options.site_dir, options.output_dir, enabled=options.use_cache, read_only=True)
-    return load(options, reporter, cache)
+    try:
+        return load(options, reporter, cache)
+    finally:
+        _report_cache(cache, reporter)
 
 
 def build(options: BuildOptions, reporter: Reporter) -> BuildResult:
     started = time.perf_counter()
     cache = BuildCache(options.site_dir, options.output_dir, enabled=options.use_cache)
-    with OutputLock(options.output_dir, on_wait=reporter.waiting_for_lock), _collector_paused():
-        result = _build_locked(options, reporter, cache)
+    try:
+        with OutputLock(options.output_dir, on_wait=reporter.waiting_for_lock), _collector_paused():
+            result = _build_locked(options, reporter, cache)
+    finally:
+        _report_cache(cache, reporter)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _report_cache(cache: BuildCache, reporter: Reporter) -> None:
+    """Cache files that failed validation were ignored (never trusted); say so once."""
+    for name in sorted(set(cache.problems)):
+        reporter.note(f"提示：增量缓存文件 .cache/notice-pipeline/{name} 无法验证（已被改动、已损坏、"
+                      "来自其他电脑或其他版本），已忽略，改为完整读取；构建结果不受影响。")
+    cache.problems.clear()
 
 
 @contextmanager

@@ -1,0 +1,267 @@
+"""Data-only, authenticated serialisation for the build cache (replaces pickle).
+
+A site folder, and so its ``.cache/``, may come from a pull request or a restored
+CI cache: nothing read from it may run code.  A cache file is
+
+    b"NPCACHE1\\n" + MAC (32 bytes) + marshal.dumps(plain data)
+
+* the *plain data* holds only None, bool, int, float, str, bytes, tuple, list
+  and dict; datetimes, dates, time zones, sets, the builder's own dataclasses
+  and containers holding any of them are written as tagged tuples
+  ``(..., tag, items...)`` (the Ellipsis marks a tag: no YAML or notice value
+  is ever an Ellipsis), so decoding walks only the tagged part;
+* decoding rebuilds only those types: a class is looked up by name among the
+  builder's own dataclasses (``builder.*`` modules), never imported from
+  anywhere else, and no constructor, ``__setstate__`` or ``__reduce__`` runs;
+  anything else (a code object, an unknown tag) rejects the whole file;
+* the MAC is a keyed BLAKE2b over the format, the Python and builder versions
+  and the data, with a key kept outside the site folder (in the user's state
+  folder, mode 0600).  ``marshal.loads`` only ever sees bytes this user's
+  builder wrote; a file edited by hand, copied from another machine or written
+  by another version fails the check and the build simply starts cold.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import importlib
+import marshal
+import os
+import sys
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+MAGIC = b"NPCACHE1\n"
+MAC_SIZE = 32
+_E = ...  # tag marker
+_PLAIN = frozenset((str, int, float, bool, type(None), bytes))
+
+
+class CacheFormatError(ValueError):
+    """The bytes are not a cache file this builder wrote (corrupt, foreign or tampered)."""
+
+
+# -- the key ---------------------------------------------------------------------------------------
+
+_key: bytes | None = None
+
+
+def key_file() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return Path(base) / "notice-pipeline" / "cache-key"
+
+
+def key() -> bytes:
+    """This user's cache key; a random one for this process when none can be stored."""
+    global _key
+    if _key is None:
+        path = key_file()
+        try:
+            data = path.read_bytes()
+            if len(data) != 32:
+                raise OSError("bad key")
+        except OSError:
+            data = os.urandom(32)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_name(f".cache-key.{os.getpid()}.tmp")
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                try:
+                    os.link(tmp, path)  # never replace a key another process just created
+                except FileExistsError:
+                    data = path.read_bytes()
+                finally:
+                    os.unlink(tmp)
+                if len(data) != 32:
+                    data = os.urandom(32)
+            except OSError:
+                pass  # an unwritable home: caches are good for this process only
+        _key = data
+    return _key
+
+
+def mac(*parts: bytes) -> bytes:
+    h = hashlib.blake2b(key=key(), digest_size=MAC_SIZE)
+    for part in parts:
+        h.update(len(part).to_bytes(8, "little"))
+        h.update(part)
+    return h.digest()
+
+
+def _context(version: str) -> bytes:
+    return f"{version}|{sys.version_info[:2]}|{marshal.version}".encode()
+
+
+# -- encoding ----------------------------------------------------------------------------------------
+
+_fields_cache: dict[type, tuple[str, tuple[str, ...]]] = {}
+
+
+def _class_fields(cls: type) -> tuple[str, tuple[str, ...]]:
+    entry = _fields_cache.get(cls)
+    if entry is None:
+        if not (dataclasses.is_dataclass(cls) and cls.__module__.split(".")[0] == "builder"):
+            raise TypeError(f"cannot store {cls.__module__}.{cls.__qualname__} in the cache")
+        entry = (f"{cls.__module__}:{cls.__qualname__}", tuple(f.name for f in dataclasses.fields(cls)))
+        _fields_cache[cls] = entry
+    return entry
+
+
+def _tz_enc(tz):
+    if tz is None:
+        return None
+    if type(tz) is ZoneInfo:
+        return tz.key
+    if isinstance(tz, timezone):
+        offset = tz.utcoffset(None)
+        return (_E, "z", offset.days * 86400 + offset.seconds, offset.microseconds)
+    raise TypeError(f"cannot store time zone {tz!r}")
+
+
+def _same(new: list, old) -> bool:
+    for a, b in zip(new, old):
+        if a is not b:
+            return False
+    return True
+
+
+def _enc(x):
+    """Plain data stays as it is (the same object); a container holding anything else
+    becomes a tagged tuple, so that decoding walks only the tagged part."""
+    t = type(x)
+    if t in _PLAIN:
+        return x
+    if t is tuple or t is list:
+        items = [_enc(v) for v in x]
+        return x if _same(items, x) else (_E, "T" if t is tuple else "L", *items)
+    if t is dict:
+        items = [_enc(v) for kv in x.items() for v in kv]
+        if _same(items, (v for kv in x.items() for v in kv)):
+            return x
+        return (_E, "M", *items)
+    if t is datetime:
+        return (_E, "D", x.year, x.month, x.day, x.hour, x.minute, x.second, x.microsecond, x.fold,
+                _tz_enc(x.tzinfo))
+    if t is date:
+        return (_E, "d", x.toordinal())
+    if t is time:
+        return (_E, "t", x.hour, x.minute, x.second, x.microsecond, x.fold, _tz_enc(x.tzinfo))
+    if t is timedelta:
+        return (_E, "T0", x.days, x.seconds, x.microseconds)
+    if t is set or t is frozenset:
+        return (_E, "s" if t is set else "f", *[_enc(v) for v in x])
+    name, fields = _class_fields(t)
+    return (_E, name, *[_enc(getattr(x, f)) for f in fields])
+
+
+def dumps(payload, version: str) -> bytes:
+    """Bytes for ``payload``; TypeError when it holds something that is not plain data."""
+    body = marshal.dumps(_enc(payload), 4)
+    return MAGIC + mac(_context(version), body) + body
+
+
+# -- decoding ----------------------------------------------------------------------------------------
+
+_classes: dict[str, tuple[type, tuple[str, ...], bool]] = {}
+
+
+def _class(name: str) -> tuple[type, tuple[str, ...], bool]:
+    entry = _classes.get(name)
+    if entry is None:
+        module, _, qualname = name.partition(":")
+        if module.split(".")[0] != "builder" or not qualname or "." in qualname:
+            raise CacheFormatError(f"unknown type {name!r}")
+        try:
+            cls = getattr(importlib.import_module(module), qualname)
+        except (ImportError, AttributeError):
+            raise CacheFormatError(f"unknown type {name!r}") from None
+        if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
+            raise CacheFormatError(f"not a data class: {name!r}")
+        fields = tuple(f.name for f in dataclasses.fields(cls))
+        entry = _classes[name] = (cls, fields, "__slots__" in cls.__dict__)
+    return entry
+
+
+def _tz_dec(v):
+    if v is None:
+        return None
+    if type(v) is str:
+        try:
+            return ZoneInfo(v)
+        except (ValueError, OSError, KeyError) as exc:
+            raise CacheFormatError(f"bad time zone {v!r}") from exc
+    if type(v) is tuple and len(v) == 4 and v[0] is _E and v[1] == "z":
+        return timezone(timedelta(seconds=v[2], microseconds=v[3]))
+    raise CacheFormatError("bad time zone")
+
+
+def _tagged(x: tuple):
+    tag = x[1]
+    try:
+        if tag == "T":
+            return tuple([_dec(v) for v in x[2:]])
+        if tag == "L":
+            return [_dec(v) for v in x[2:]]
+        if tag == "M":
+            items = [_dec(v) for v in x[2:]]
+            if len(items) % 2:
+                raise ValueError("odd mapping")
+            return dict(zip(items[::2], items[1::2]))
+        if tag == "D":
+            return datetime(*x[2:9], fold=x[9], tzinfo=_tz_dec(x[10]))
+        if tag == "d":
+            return date.fromordinal(x[2])
+        if tag == "t":
+            return time(*x[2:6], fold=x[6], tzinfo=_tz_dec(x[7]))
+        if tag == "T0":
+            return timedelta(x[2], x[3], x[4])
+        if tag == "s":
+            return {_dec(v) for v in x[2:]}
+        if tag == "f":
+            return frozenset(_dec(v) for v in x[2:])
+    except (TypeError, ValueError, OverflowError, IndexError) as exc:
+        raise CacheFormatError(f"bad {tag!r} value") from exc
+    if type(tag) is not str:
+        raise CacheFormatError("bad tag")
+    cls, fields, slots = _class(tag)
+    if len(x) != len(fields) + 2:
+        raise CacheFormatError(f"{tag}: {len(x) - 2} fields, expected {len(fields)}")
+    obj = object.__new__(cls)  # no __init__/__post_init__: the values are those that were saved
+    values = [_dec(v) for v in x[2:]]
+    if slots:
+        for name, value in zip(fields, values):
+            object.__setattr__(obj, name, value)
+    else:
+        obj.__dict__.update(zip(fields, values))
+    return obj
+
+
+def _dec(x):
+    """Only tagged tuples are rebuilt; everything else is plain data as marshal returned it
+    (the MAC has already shown that this user's builder wrote it)."""
+    if type(x) is tuple and x and x[0] is _E:
+        return _tagged(x)
+    return x
+
+
+def loads(data: bytes, version: str):
+    """The payload of ``data``; CacheFormatError unless this user's builder of this version wrote it."""
+    head = len(MAGIC) + MAC_SIZE
+    if len(data) < head or not data.startswith(MAGIC):
+        raise CacheFormatError("not a cache file of this builder")
+    body = data[head:]
+    if not hmac.compare_digest(data[len(MAGIC):head], mac(_context(version), body)):
+        raise CacheFormatError("signature does not match (edited, copied from elsewhere, or another version)")
+    try:
+        plain = marshal.loads(body)
+    except (EOFError, ValueError, TypeError) as exc:
+        raise CacheFormatError("unreadable data") from exc
+    try:
+        return _dec(plain)
+    except RecursionError as exc:
+        raise CacheFormatError("nested too deeply") from exc
