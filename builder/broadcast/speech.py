@@ -156,8 +156,10 @@ _UNITS: tuple[tuple[str, str], ...] = (
     ("kg", "公斤"), ("KG", "公斤"), ("Kg", "公斤"), ("㎏", "公斤"), ("mg", "毫克"), ("μg", "微克"),
     ("mm", "毫米"), ("㎜", "毫米"), ("cm", "厘米"), ("㎝", "厘米"), ("mL", "毫升"), ("ml", "毫升"),
     ("m²", "平方米"), ("㎡", "平方米"), ("m2", "平方米"), ("m³", "立方米"), ("m3", "立方米"),
+    ("ms", "毫秒"), ("mAh", "毫安时"), ("mA", "毫安"), ("kHz", "千赫"), ("GHz", "吉赫"), ("μm", "微米"),
+    ("nm", "纳米"), ("kcal", "千卡"),
     ("min", "分钟"), ("°C", "摄氏度"), ("℃", "摄氏度"), ("℉", "华氏度"), ("°", "度"),
-    ("m", "米"), ("g", "克"), ("t", "吨"), ("L", "升"), ("h", "小时"),
+    ("m", "米"), ("g", "克"), ("t", "吨"), ("L", "升"), ("h", "小时"), ("W", "瓦"), ("V", "伏"),
 )
 _UNIT_MAP = dict(_UNITS)
 
@@ -339,18 +341,54 @@ def pass_urls_emails(text: str, ctx: _Context) -> str:
 _RE_EVENT = re.compile(r"(?<![0-9.])([0-9]{1,2})\s*[·•・‧]\s*([0-9]{1,2})(?![0-9.])")
 _RE_NO = re.compile(r"(?<![A-Za-z])N[Oo]\s*[.:：]?\s*([0-9]+)|(?<![A-Za-z])no\.\s*([0-9]+)")
 _RE_HASH = re.compile(r"(?<![0-9])([0-9]+)\s*#")
-_RE_MONEY = re.compile(r"([¥￥$€])\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(万|亿)?\s*(元)?")
-_CURRENCY = {"¥": "元", "￥": "元", "$": "美元", "€": "欧元"}
+_CURRENCY = {
+    "¥": "元", "￥": "元", "$": "美元", "US$": "美元", "USD": "美元", "€": "欧元", "EUR": "欧元",
+    "£": "英镑", "GBP": "英镑", "₩": "韩元", "KRW": "韩元", "CNY": "人民币", "RMB": "人民币",
+    "HKD": "港元", "HK$": "港元", "A$": "澳元", "AU$": "澳元", "AUD": "澳元", "JPY": "日元", "円": "日元",
+}
+_CURRENCY_ALT = "|".join(re.escape(c) for c in sorted(_CURRENCY, key=len, reverse=True))
+_RE_MONEY = re.compile(
+    rf"(?<![A-Za-z])({_CURRENCY_ALT})\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(万|亿)?\s*(元)?"
+)
+# 2019·2·10 (a date written with middle dots; before event names such as 7·20).
+_RE_DOT_DATE = re.compile(
+    r"(?<![0-9.])((?:1[0-9]|20)[0-9]{2})\s*[·•・]\s*(0?[1-9]|1[0-2])\s*[·•・]\s*(0?[1-9]|[12][0-9]|3[01])(?![0-9.])"
+)
+# Eras written in Latin letters: 2934ad, 1234b.c., 1823年3月bc → 公元 / 公元前.
+_RE_ERA = re.compile(
+    r"(?<![0-9])([0-9]{1,4})(年(?:[0-9]{1,2}月)?(?:[0-9]{1,2}日)?)?\s*(a\.d\.|ad|b\.c\.|bc)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+
+
+# Cheap tests that let most sentences skip the two patterns above.
+_RE_ERA_HINT = re.compile(r"[0-9年月日]\s*[aAbB]\.?[dDcC]")
+_RE_MONEY_HINT = re.compile(r"[¥￥$€£₩円]|[A-Z]{3}\s*[0-9]")
+
+
+def _money(m: re.Match[str]) -> str:
+    amount = m.group(2)
+    if "." in amount:  # ¥1,200.50 → 1200.5元
+        amount = amount.rstrip("0").rstrip(".")
+    return amount + (m.group(3) or "") + _CURRENCY[m.group(1)]
 
 
 def pass_markers(text: str, ctx: _Context) -> str:
-    """Event names (7·20), No.3, 3#楼, currency signs (¥200 → 200元)."""
-    text = _RE_EVENT.sub(lambda m: _digits(m.group(1), yao=False) + _digits(m.group(2), yao=False), text)
+    """Event names (7·20), No.3, 3#楼, currency signs (¥200 → 200元, HKD13.5 → 13.5港元), eras."""
+    if "·" in text or "•" in text or "・" in text:
+        text = _RE_DOT_DATE.sub(lambda m: f"{m.group(1)}年{m.group(2)}月{m.group(3)}日", text)
+        text = _RE_EVENT.sub(lambda m: _digits(m.group(1), yao=False) + _digits(m.group(2), yao=False), text)
     text = _RE_NO.sub(lambda m: _int_to_cn(int(m.group(1) or m.group(2))) + "号", text)
     text = _RE_HASH.sub(r"\1号", text)
-    return _RE_MONEY.sub(
-        lambda m: m.group(2) + (m.group(3) or "") + _CURRENCY[m.group(1)], text
-    )
+    if _RE_ERA_HINT.search(text):
+        text = _RE_ERA.sub(
+            lambda m: ("公元前" if m.group(3).lower().startswith("b") else "公元")
+            + _digits(m.group(1), yao=False) + (m.group(2) or "年"),
+            text,
+        )
+    if _RE_MONEY_HINT.search(text):
+        text = _RE_MONEY.sub(_money, text)
+    return text
 
 
 _RE_PHONE_PATTERNS = (
@@ -359,18 +397,22 @@ _RE_PHONE_PATTERNS = (
     # 0375-2345678, 0375-2345678-801
     re.compile(r"(?<![0-9.])0[0-9]{2,3}\s*[-—]\s*[0-9]{7,8}(?:\s*[-—]\s*[0-9]{1,5})?(?![0-9])"),
     # 400-123-4567 / 800 123 4567
-    re.compile(r"(?<![0-9.])[48]00\s*[-—]?\s*[0-9]{3}\s*[-—]?\s*[0-9]{4}(?![0-9])"),
+    re.compile(r"(?<![0-9.])[48]00\s*[-—]?\s*(?:[0-9]{3}\s*[-—]?\s*[0-9]{4}|[0-9]{4}\s*[-—]?\s*[0-9]{3})(?![0-9])"),
     # 138-1234-5678 / 138 1234 5678 / 13812345678
     re.compile(r"(?<![0-9.])1[3-9][0-9](?:[- ]?[0-9]{4}){2}(?![0-9.])"),
     # ID card number
     re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])"),
 )
 _RE_CODE_CONTEXT = re.compile(
-    r"(电话|热线|手机号?|座机|传真|号码|拨打|QQ群?|qq群?|微信号?|邮编|邮政编码|身份证号?|编号|账号|卡号|工号)"
+    r"(?=[电热手座传号拨Qq微邮身编账卡工尾分转验批订单运学准序代密])"  # fast first-character test
+    r"(电话|热线|手机号?|座机|传真|号码|拨打|QQ群?|qq群?|微信号?|邮编|邮政编码|身份证号?|编号|账号|卡号|工号"
+    r"|尾号|分机号?|转|验证码|批号|批次号|订单号|单号|运单号|学号|准考证号|序列号|代码|密码)"
     r"((?:[：:\s]|是|为)*)"
     rf"([0-9][0-9\- ]*[0-9])(?![0-9.])(?!\s*(?:{_QUANTITY_ALT}))"
 )
-_RE_LONG_RUN = re.compile(rf"(?<![0-9.,¥￥$])(?![0-9]+0000(?![0-9]))[0-9]{{7,}}(?![0-9.,])(?!\s*(?:{_QUANTITY_ALT}))")
+# Thirteen digits and more cannot be an amount anyone says (account, card, ID numbers):
+# read digit by digit.  Shorter runs are amounts unless a word such as 电话 precedes them.
+_RE_LONG_RUN = re.compile(rf"(?<![0-9.,¥￥$])[0-9]{{13,}}(?![0-9.,])(?!\s*(?:{_QUANTITY_ALT}))")
 _RE_HOTLINE = re.compile(rf"(?<![0-9.,第A-Za-z])(?:{_HOTLINES})(?![0-9.,])(?!\s*(?:{_QUANTITY_ALT}))")
 _RE_PLATE = re.compile(
     rf"([{_PLATE_PROVINCES}])\s*([A-Z])\s*[·•]?\s*([A-Z0-9]{{5,6}})(?![A-Za-z0-9])"
@@ -468,8 +510,43 @@ _RE_ISO_DATE_RANGE = re.compile(
 )
 
 
+_NOT_AMOUNT = rf"(?![0-9.\-/:])(?!\s*(?:{_QUANTITY_ALT}))"
+# 08-08-2008, 08/08/2008 (month, day, year)
+_RE_MDY = re.compile(
+    r"(?<![0-9.\-/:])(0?[1-9]|1[0-2])([-/.])(0?[1-9]|[12][0-9]|3[01])\2((?:19|20)[0-9]{2})(?![0-9.\-/])"
+)
+# 12/2/2, 12.2.3 (two-digit year, month, day)
+_RE_YY_DATE = re.compile(
+    r"(?<![0-9A-Za-z./\-:])([0-9]{2})([/.])(0?[1-9]|1[0-2])\2(0?[1-9]|[12][0-9]|3[01])(?![0-9./\-])(?!\s*版)"
+)
+# 2008.08, 1985.03生, 2019.09—2022.06 (year and month with a dot)
+_RE_DOT_YEAR_MONTH = re.compile(rf"(?<![0-9.])((?:19|20)[0-9]{{2}})\.(0[1-9]|1[0-2]){_NOT_AMOUNT}")
+# 08-2008, 08/2008, 08.2008 (month and year)
+_RE_MONTH_YEAR = re.compile(rf"(?<![0-9.\-/:])(0[1-9]|1[0-2])[-/.]((?:19|20)[0-9]{{2}}){_NOT_AMOUNT}")
+# 08-08, 08/08, 08.08 (month and day, at least one written with a leading zero)
+_RE_MONTH_DAY = re.compile(
+    rf"(?<![0-9.\-/:A-Za-z])(0[1-9]|1[0-2])([-/.])(0[1-9]|[12][0-9]|3[01]){_NOT_AMOUNT}"
+)
+# 二零二四年三月五日-3.8 → …到三月八日 (the end of a range written short)
+_RE_SHORT_DATE_END = re.compile(
+    r"(?<=日)\s*(—{1,2}|–|~|～|〜|-|至)\s*(0?[1-9]|1[0-2])[-/.](0?[1-9]|[12][0-9]|3[01])(?![0-9./\-])"
+)
+
+
+def _month_day(month: str, day: str) -> str:
+    return _int_to_cn(int(month)) + "月" + _int_to_cn(int(day)) + "日"
+
+
+def _short_month_day(m: re.Match[str]) -> str:
+    if m.group(1)[0] != "0" and m.group(3)[0] != "0":
+        return m.group()  # 10-20: a range, not a date
+    return _month_day(m.group(1), m.group(3))
+
+
 def pass_iso_dates(text: str, ctx: _Context) -> str:
-    """2022-05-04, 2022/5/4, 2022.05.04 → 二零二二年五月四日."""
+    """2022-05-04, 2022/5/4, 2022.05.04 → 二零二二年五月四日; 2008.08, 08-08, 12/2/2, 08-08-2008."""
+    if "-" not in text and "/" not in text and "." not in text:
+        return text  # every written date form below has one of these separators
     text = _RE_ISO_DATE_RANGE.sub("到", text)
     text = _RE_ISO_DATE.sub(
         lambda m: _year(m.group(1))
@@ -477,6 +554,16 @@ def pass_iso_dates(text: str, ctx: _Context) -> str:
         + _int_to_cn(int(m.group(4))) + (m.group(5) or "日"),
         text,
     )
+    if "日" in text:
+        text = _RE_SHORT_DATE_END.sub(
+            lambda m: ("至" if m.group(1) == "至" else "到") + _month_day(m.group(2), m.group(3)), text
+        )
+    text = _RE_MDY.sub(lambda m: _year(m.group(4)) + _month_day(m.group(1), m.group(3)), text)
+    text = _RE_YY_DATE.sub(lambda m: _year(m.group(1)) + _month_day(m.group(3), m.group(4)), text)
+    if "." in text:
+        text = _RE_DOT_YEAR_MONTH.sub(lambda m: _year(m.group(1)) + _int_to_cn(int(m.group(2))) + "月", text)
+    text = _RE_MONTH_YEAR.sub(lambda m: _year(m.group(2)) + _int_to_cn(int(m.group(1))) + "月", text)
+    text = _RE_MONTH_DAY.sub(_short_month_day, text)
     return _RE_YEAR_MONTH.sub(lambda m: _year(m.group(1)) + _int_to_cn(int(m.group(2))) + "月", text)
 
 
@@ -494,7 +581,8 @@ def pass_ranges(text: str, ctx: _Context) -> str:
     return _RE_RANGE.sub(r"\1到", text)
 
 
-_RE_NEGATIVE = re.compile(r"(?<![0-9A-Za-z])-\s*(?=[0-9])")
+_RE_NEGATIVE = re.compile(r"(?<![0-9A-Za-z])-(?:(?=[0-9]|百分之|千分之)|\s+(?=[0-9]))")
+_TEMPERATURE_WORDS = ("气温", "温度", "低温", "高温", "最低", "最高", "水温", "地温", "体感")
 _RE_TEMPERATURE_AHEAD = re.compile(
     r"[0-9]+(?:\.[0-9]+)?\s*(?:到\s*-?\s*[0-9]+(?:\.[0-9]+)?\s*)?(?:℃|°C|°|摄氏度|度)"
 )
@@ -502,28 +590,53 @@ _RE_PERCENT_AHEAD = re.compile(r"[0-9]+(?:\.[0-9]+)?\s*[%‰]")
 
 
 def pass_negatives(text: str, ctx: _Context) -> str:
-    """-5℃ → 零下5℃; -3.5% → 负3.5%; any other lone minus is a dash and dropped."""
+    """-5℃ / 气温-3 → 零下; -1.5亿, -3.5%, -1/3 → 负; a minus followed by a space is a dash (dropped)."""
     if "-" not in text:
         return text
 
     def repl(m: re.Match[str]) -> str:
-        if _RE_TEMPERATURE_AHEAD.match(text, m.end()):
+        if m.end() - m.start() > 1:  # "- 5": a list dash
+            return ""
+        if _RE_TEMPERATURE_AHEAD.match(text, m.end()) or text.endswith(_TEMPERATURE_WORDS, 0, m.start()):
             return "零下"
-        if _RE_PERCENT_AHEAD.match(text, m.end()):
-            return "负"
-        return ""
+        return "负"
 
     return _RE_NEGATIVE.sub(repl, text)
 
 
+_YEAR_SUFFIX = r"年|届|级|学年|赛季|财年|学期|版|款"
 _RE_YEAR = re.compile(
-    r"(?<![0-9.])((?:19|20)[0-9]{2})(?=\s*(?:年|届|到\s*(?:19|20)[0-9]{2}\s*(?:年|届)))"
+    rf"(?<![0-9.])((?:19|20)[0-9]{{2}})(?=\s*(?:{_YEAR_SUFFIX}|到\s*(?:19|20)[0-9]{{2}}\s*(?:{_YEAR_SUFFIX}|年度)))"
 )
+# 1368年, 1823年3月: a year before 1900 (not a duration such as 1000年历史 or 近1500年)
+_RE_OLD_YEAR = re.compile(r"(?<![0-9.])(1[0-8][0-9]{2})(?=\s*年(?!历史|之久|时间|左右|以上|以来|多|余))")
+_DURATION_BEFORE = ("近", "约", "长达", "历时", "用", "达", "超过", "将近", "经过", "花了", "共", "有")
+# 公元前202年, 公元2934年, 纪元2013年
+_RE_ERA_YEAR = re.compile(r"(公元前?|纪元)\s*([0-9]{1,4})(?=\s*年)")
+# 2022—2023学年 → 二零二二至二零二三学年 (the range pass wrote 到)
+_RE_SEASON_RANGE = re.compile(r"((?:19|20)[0-9]{2})\s*到\s*((?:19|20)[0-9]{2})(?=\s*(?:学年|赛季))")
+# 90后, 00后, 85后: generations, read digit by digit
+_RE_GENERATION = re.compile(r"(?<![0-9.])([0-9][05])(?=后(?!面|来|续|期|果|方|边|天|年|再|才|将|就))")
 
 
 def pass_years(text: str, ctx: _Context) -> str:
-    """A 4-digit number 1900-2099 before 年 is a year: 2022年 → 二零二二年."""
-    return _RE_YEAR.sub(lambda m: _digits(m.group(1), yao=False), text)
+    """A 4-digit number 1900-2099 before 年 is a year: 2022年 → 二零二二年; 1368年, 公元前202年; 90后 → 九零后."""
+    if "公元" in text or "纪元" in text:
+        text = _RE_ERA_YEAR.sub(lambda m: m.group(1) + _digits(m.group(2), yao=False), text)
+    if "学年" in text or "赛季" in text:
+        text = _RE_SEASON_RANGE.sub(
+            lambda m: _digits(m.group(1), yao=False) + "至" + _digits(m.group(2), yao=False), text
+        )
+    text = _RE_YEAR.sub(lambda m: _digits(m.group(1), yao=False), text)
+    if "年" not in text:
+        return _RE_GENERATION.sub(lambda m: _digits(m.group(1), yao=False), text) if "后" in text else text
+    text = _RE_OLD_YEAR.sub(
+        lambda m: m.group() if text.endswith(_DURATION_BEFORE, 0, m.start()) else _digits(m.group(1), yao=False),
+        text,
+    )
+    if "后" in text:
+        text = _RE_GENERATION.sub(lambda m: _digits(m.group(1), yao=False), text)
+    return text
 
 
 # Words saying which part of the day a clock time is in (the writer's own 12-hour form).
@@ -690,9 +803,14 @@ def pass_fractions(text: str, ctx: _Context) -> str:
 _RE_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)*")
 
 
+_ADDRESS_CHARS = set("村庄屯镇乡社区街路巷楼栋队")
+
+
 def _read_number(m: re.Match[str]) -> str:
     token = m.group()
     parts = token.split(".")
+    if len(parts) == 4 and all(len(p) <= 3 and int(p) <= 255 for p in parts):  # IP address 127.0.0.1
+        return "点".join(_digits(p, yao=False) for p in parts)
     if len(parts) > 2:  # version 1.2.3
         return "点".join(_number_to_cn(_strip_num(p)) for p in parts)
     if len(parts) == 2:
@@ -703,6 +821,8 @@ def _read_number(m: re.Match[str]) -> str:
         return _digits(token)
     start = m.start()
     ordinal = start > 0 and m.string[start - 1] == "第"
+    # 张庄村2组, 3号楼2单元: a number after a place name is a name, not a quantity
+    ordinal = ordinal or (start > 0 and (m.string[start - 1] in _ADDRESS_CHARS or m.string[start - 1] == "±"))
     liang = (
         token == "2"
         and not ordinal
@@ -717,7 +837,8 @@ def pass_numbers(text: str, ctx: _Context) -> str:
 
 
 _SYMBOL_WORDS = {"+": "加", "×": "乘", "÷": "除以", "=": "等于", "&": "和", "≈": "约", "@": "艾特",
-                 "≥": "大于等于", "≤": "小于等于", "°": "度"}
+                 "≥": "大于等于", "≤": "小于等于", "°": "度", "±": "正负", "≠": "不等于"}
+_RE_LE_GE = re.compile(r"([<>])\s*=")
 _RE_SIMPLE_SYMBOL = re.compile("[" + re.escape("".join(_SYMBOL_WORDS)) + "]")
 _RE_COMPARE = re.compile(rf"[<>]\s*(?=[{_CN_NUM}])")
 _RE_CN_RANGE = re.compile(
@@ -750,6 +871,8 @@ def _bracket_pause(m: re.Match[str]) -> str:
 
 def pass_symbols(text: str, ctx: _Context) -> str:
     """+ → 加; dashes between numbers → 到; brackets read as pauses, quotes dropped (words kept)."""
+    if "=" in text:
+        text = _RE_LE_GE.sub(lambda m: "≤" if m.group(1) == "<" else "≥", text)
     text = _RE_COMPARE.sub(lambda m: "小于" if m.group()[0] == "<" else "大于", text)
     text = _RE_SIMPLE_SYMBOL.sub(lambda m: _SYMBOL_WORDS[m.group()], text)
     if ctx.had_digits:  # a dash left between numbers we converted
