@@ -150,7 +150,9 @@ def _run(args: argparse.Namespace, reporter: ConsoleReporter) -> int:
             sys.stdout.flush()
         else:
             reporter.diagnostics(site.diagnostics)
-        reporter.note(f"检查通过：{len(site.entries)} 篇公告，{len(site.diagnostics)} 个警告。")
+        warnings = sum(1 for d in site.diagnostics if d.level == "warning")
+        notices = sum(1 for d in site.diagnostics if d.level == "notice")
+        reporter.note(f"检查通过：{len(site.entries)} 篇公告，{warnings} 个警告" + (f"，{notices} 条提示" if notices else "") + "。")
         return 0
     result = build(options, reporter)
     if args.summary_json:

@@ -42,7 +42,7 @@ def workspace_path(site_dir: Path, rel: str, cwd: Path | None = None) -> str:
 def as_github(items: list[Diagnostic], site_dir: Path, cwd: Path | None = None) -> str:
     lines = []
     for d in items:
-        command = "error" if d.level == "error" else "warning"
+        command = d.level if d.level in ("error", "notice") else "warning"
         props = [f"file={_escape_property(workspace_path(site_dir, d.path, cwd))}"]
         if d.line:
             props.append(f"line={d.line}")

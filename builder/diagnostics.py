@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 ERROR = "error"
 WARNING = "warning"
+NOTICE = "notice"  # information for the editor (e.g. a broadcast draft awaiting review); never fails a build
 
 
 @dataclass(frozen=True, order=True)
@@ -30,7 +31,7 @@ class Diagnostic:
         return loc
 
     def format(self) -> str:
-        prefix = "警告：" if self.level == WARNING else ""
+        prefix = {WARNING: "警告：", NOTICE: "提示："}.get(self.level, "")
         return f"{self.location()}: {prefix}{self.message}"
 
     def as_dict(self) -> dict:
@@ -55,6 +56,9 @@ class Diagnostics:
 
     def warning(self, path: str, line: int, code: str, message: str, column: int = 0) -> None:
         self.items.append(Diagnostic(path, line, column, WARNING, code, message))
+
+    def notice(self, path: str, line: int, code: str, message: str, column: int = 0) -> None:
+        self.items.append(Diagnostic(path, line, column, NOTICE, code, message))
 
     def extend(self, other: "Diagnostics | list[Diagnostic]") -> None:
         self.items.extend(other.items if isinstance(other, Diagnostics) else other)

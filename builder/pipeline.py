@@ -184,7 +184,9 @@ def _broadcast_plan(site: Site, cache: BuildCache | None, reporter: Reporter):
     return plan
 
 
-def _strict(options: BuildOptions, warnings: list[Diagnostic]) -> None:
+def _strict(options: BuildOptions, diagnostics: list[Diagnostic]) -> None:
+    """--strict: warnings fail the build (notices, such as drafts awaiting review, do not)."""
+    warnings = [d for d in diagnostics if d.level == "warning"]
     if options.strict and warnings:
         raise BuildError([replace(d, level="error") for d in warnings])
 

@@ -60,10 +60,13 @@ def front_matter(title: str, date: datetime, category: str, source: str, slug: s
         'image_alt: ""  # 题图的替代文字（有题图时必填，读屏软件会朗读）',
         'image_caption: ""  # 题图下方的图片说明',
         "attachments: []  # 附件：每行一个，例如 - {file: 报名表.docx, title: 报名表}",
+        "# 村村响广播稿（详见 docs/广播稿说明.md）：没有手写稿时程序从正文自动摘编草稿，审核通过前不会播出。",
+        "# 审核通过后改成 {status: 已审核, reviewed_by: 审核人姓名, review_code: 审核码}（审核码见播音员页面“待审核”）；",
+        "# 手写稿写成 {script: 广播稿正文}；不需要广播写 false",
+        "broadcast: {status: 待审核}",
         "# 以下字段按需去掉行首的 # 后填写（说明见 docs/编辑指南.md）：",
         "# doc: {index_no: 机构代码/2022-00001, issuer: 发文机关, number: 舞政〔2022〕1号, written: 2022-05-01, "
         "topic: 主题分类, validity: 有效}  # 政府信息公开文件",
-        "# broadcast: 广播稿正文  # 村村响广播稿；详细写法见 docs/广播稿说明.md",
         "# reviews: {初审: {name: 姓名, time: 2022-05-04 09:00}, 复审: {name: 姓名, time: 2022-05-04 10:00}, "
         "终审: {name: 姓名, time: 2022-05-04 11:00}}  # 三审记录",
         "# reprint: {title: 原标题, author: 原作者, url: https://原文链接, source: 新华社}  # 转载稿件",

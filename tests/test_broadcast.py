@@ -75,10 +75,9 @@ def test_trim_keeps_whole_sentences_then_cuts_at_a_comma():
 def test_every_published_notice_has_a_script_with_all_files(example, index):
     scripts = index["scripts"]
     # published notices of the example site; the draft and the scheduled notice get none
-    assert set(scripts) == {
-        "meeting-report", "fangxun-tongzhi", "tingshui-jianshelu", "shixiang-sanxia", "wenti-baoming",
-        "yimiao-jiezhong", "shuiziyuan-guanli", "hanchao-lanse-yujing", "shangdian-tingdian",
-    }
+    # on air: the hand-written scripts and the meeting report's draft, which 李明 approved; the other
+    # notices' drafts were never approved (and have expired), so they are in no output
+    assert set(scripts) == {"meeting-report", "tingshui-jianshelu", "hanchao-lanse-yujing", "shangdian-tingdian"}
     required = {"title", "url", "level", "regions", "valid_from", "valid_until", "repeat", "slots", "chars",
                 "seconds", "auto", "text", "files"}
     for slug, entry in scripts.items():
@@ -105,9 +104,10 @@ def test_meeting_report_automatic_draft(example, index):
     # political preamble and officials' business dropped
     for phrase in ("贯彻落实", "省委", "第十七次", "党的二十大", "阻击战", "朱志骞", "主持会议", "压实"):
         assert phrase not in entry["text"], phrase
+    assert entry["review"] == {"status": "已审核", "reviewed_by": "李明"}
     txt = read(example / "broadcast/meeting-report.txt")
-    assert txt.startswith("自动生成·待审核")
-    assert "自动生成·待审核" in read(example / "broadcast/meeting-report.ssml")
+    assert txt == entry["text"] + "\n"  # review state is metadata, never in the text read aloud
+    assert txt.startswith("全体村民请注意！")
     # the body is read twice (repeat 2) and each sentence that has commas is at most 25 字
     assert entry["text"].count(body) == 2 and "现在重复播送一遍。" in entry["text"]
     for sentence in re.findall(r"[^。！？]+[。！？]", body):
@@ -149,9 +149,11 @@ def test_emergency_is_first_in_its_days_playlist(example, index):
     assert regions["410481101000"]["scripts"] == ["hanchao-lanse-yujing", "shangdian-tingdian"]
     assert regions["410481001000"]["scripts"] == ["hanchao-lanse-yujing"]
     daily = read(example / "broadcast/daily/2026-11-28.txt")
-    assert daily.startswith("舞钢市人民政府广播播单：二零二六年十一月二十八日\n共两条")
+    assert daily.startswith("舞钢市人民政府广播播单：二零二六年十一月二十八日\n播放范围：全域总表")
+    assert "\n共两条" in daily
     first, second = daily.index("第一条："), daily.index("第二条：")
-    assert daily[first:second].startswith("第一条：蓝色预警")
+    assert daily[first:second].startswith("第一条：蓝色预警，播放范围：全域，")
+    assert daily[second:].startswith("第二条：日常，播放范围：尚店镇，")
     assert "关于尚店镇部分村组计划停电的通知" in daily[second:]
     assert "合计约" in daily
     assert (example / "broadcast/daily/2026-11-28-410481101000.txt").is_file()
@@ -226,8 +228,8 @@ def test_broadcaster_page(example):
     assert tree.xpath('//button[@data-action="print"]')
     assert "约 2分" in cards[0].text_content()
     assert "注音" in cards[0].text_content() and "chóng fù" in cards[0].text_content()
-    # the meeting report's draft is listed with its review mark
-    assert "自动生成·待审核" in tree.xpath('//section[@aria-labelledby="all-heading"]')[0].text_content()
+    # the meeting report's draft is listed with its reviewer
+    assert "草稿经 李明 审核" in tree.xpath('//section[@aria-labelledby="all-heading"]')[0].text_content()
     assert (example / "static/js/broadcast.js").is_file() and (example / "static/css/broadcast.css").is_file()
     sitemap = read(example / "sitemap.xml")
     assert "<loc>https://www.wugang.example/broadcast/index.html</loc>" in sitemap
@@ -346,7 +348,7 @@ def test_broadcast_false_means_no_script(tmp_path):
     out = tmp_path / "out"
     assert run_build("--site", str(site), "--output", str(out)).returncode == 0
     assert not (out / "broadcast/quiet.txt").exists()
-    assert (out / "broadcast/meeting.txt").exists()
+    assert (out / "broadcast/warning.txt").exists()
     assert 'class="broadcast-link"' not in read(out / "2022/06/quiet.html")
 
 
@@ -356,6 +358,9 @@ def test_fixture_site_orange_warning_leads_the_playlist(built_site):
     assert data["playlists"]["2022-07-01"]["scripts"][0] == "warning"
     warning = data["scripts"]["warning"]
     assert warning["level"] == "橙色" and warning["repeat"] == 3 and warning["chars"] <= 120
+    assert warning["review"] == {"status": "已审核", "reviewed_by": "测试员"}
     assert (built_site / "broadcast/warning.cap.xml").is_file()
-    assert data["scripts"]["tingshui"]["expired"] is True
+    # the expired 停水 notice's draft was never approved: in no output at all
+    assert "tingshui" not in data["scripts"] and "tingshui" not in data["pending"]
+    assert not (built_site / "broadcast/tingshui.txt").exists()
     assert FIXTURE_SITE.is_dir()

@@ -130,7 +130,8 @@ def test_severity_per_level(tmp_path, level, severity):
     site = copy_site(tmp_path / "site")
     (site / "content/2022/06/warning.md").write_text(
         f"---\ntitle: 暴雨{level}预警\ndate: 2022-06-30 08:00\nexpires: 2022-07-02 08:00\ncategory: 应急管理\n"
-        f"level: {level}\n---\n\n预计未来24小时有暴雨，请远离河道。\n", encoding="utf-8")
+        f"level: {level}\nbroadcast: 预计未来24小时有暴雨，请远离河道。\n---\n\n预计未来24小时有暴雨，请远离河道。\n",
+        encoding="utf-8")
     out = tmp_path / "out"
     assert run_build("--site", str(site), "--output", str(out)).returncode == 0
     root = lxml.etree.parse(str(out / "broadcast/warning.cap.xml")).getroot()

@@ -46,7 +46,11 @@ def test_example_site_checks_clean():
         assert result.returncode == 0, result.stdout + result.stderr
         assert "0 个警告" in result.stderr
         if fmt == "json":
-            assert json.loads(result.stdout) == []
+            # only notices: drafts of loudspeaker scripts awaiting review (the clock is 2022-07-01)
+            items = json.loads(result.stdout)
+            assert {(d["level"], d["code"]) for d in items} <= {("notice", "broadcast-pending")}
+        elif fmt == "github":
+            assert all(line.startswith("::notice ") for line in result.stdout.splitlines())
         else:
             assert result.stdout == ""
 

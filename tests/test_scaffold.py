@@ -27,8 +27,10 @@ def test_new_then_build_publishes_without_edits(tmp_path, as_yaml):
         line = next((l for l in text.splitlines() if l.startswith(f"{key}:")), None)
         assert line is not None, key
         assert re.search(r"  # [\u4e00-\u9fff]", line), line  # a Chinese comment on each field
-    for key in ("doc", "broadcast", "reviews", "reprint", "allow"):
+    for key in ("doc", "reviews", "reprint", "allow"):
         assert f"# {key}:" in text
+    # the broadcast review field is written: a draft waits for a reviewer
+    assert "\nbroadcast: {status: 待审核}\n" in text or "\n  broadcast: {status: 待审核}\n" in text
 
     assert "draft: true" in text  # a new notice is a draft: never published by mistake
     assert f"python build.py serve --site {site}" in made.stderr  # the hints repeat --site
@@ -54,6 +56,7 @@ def test_new_then_build_publishes_without_edits(tmp_path, as_yaml):
                     encoding="utf-8")
     built = run_build("--site", str(site), "--output", str(out))
     assert built.returncode == 0, built.stderr
+    assert "提示：广播稿待审核，不会播出" in built.stderr  # the draft of its loudspeaker script waits for review
     page = read(page_path)
     assert "<h1 class=\"article-title\">关于: 召开“防汛”工作会议的通知 #1</h1>" in page
     assert "各单位请准时参会。" in page and "写作提示" not in page

@@ -81,8 +81,6 @@ def cap_document(script: Script, sender: str, base_url: str, area_name: str) -> 
              el("identifier", ident, 1), el("sender", sender, 1), el("sent", sent, 1),
              el("status", "Actual", 1), el("msgType", "Cancel" if cancel else "Alert", 1),
              el("scope", "Public", 1)]
-    if script.auto:
-        lines.append(el("note", "自动生成·待审核", 1))
     if cancel:
         lines.append(el("references", f"{sender},{original},{original_sent}", 1))
     lines += ["  <info>", el("language", "zh-CN", 2), el("category", category(script), 2),

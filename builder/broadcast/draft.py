@@ -5,7 +5,7 @@ who, what, when, where, and what to do (sentences with times, places, 请 /
 要 / 务必 / 不得 / 禁止 and phone numbers) — and leaves out the political
 preamble (精神, 部署, 讲话 …) and instructions addressed to officials.
 Sentences are kept whole or by clauses, in document order, within a length
-budget; the result is always marked 自动生成·待审核 by the caller.
+budget.  A draft goes on air only after a person approves it (see :mod:`.script`).
 """
 
 from __future__ import annotations
@@ -217,8 +217,23 @@ def compose_draft(body_html: str, summary: str, locality: str, budget: int) -> l
     chosen = select(found, budget)
     if not chosen and summary:
         text = LOCAL_RE.sub(locality, summary) if locality else summary
-        chosen = select(candidates([text.rstrip("…") + "。"], locality), budget) or [Candidate(0, text, 0, False)]
+        chosen = select(candidates([text.rstrip("…") + "。"], locality), budget)
+        if not chosen and substantive(text):
+            chosen = [Candidate(0, text, 0, False)]
     return [c.text for c in chosen]
+
+
+def substantive(text: str) -> bool:
+    """Is there anything to hear besides a salutation (各乡镇人民政府…：), a heading or a 落款?"""
+    rest = []
+    for sentence in re.split(r"(?<=[。！？!?：:；;\n])", text):
+        sentence = sentence.strip().rstrip("…")
+        if not sentence or SALUTATION_RE.match(sentence) or SIGNATURE_RE.match(sentence):
+            continue
+        if sentence.endswith(("：", ":")) or (FRAMING_RE.search(sentence) and count_chars(sentence) <= 20):
+            continue  # a lead-in ("经市人民政府研究决定：", "现将有关事项通知如下") says nothing alone
+        rest.append(sentence)
+    return count_chars("".join(rest)) >= 6
 
 
 LABEL_RE = re.compile(r"^[^，。：:]{1,8}[：:]")

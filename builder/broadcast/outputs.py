@@ -14,7 +14,7 @@ from typing import Iterator
 
 from .. import urls
 from ..cache import digest
-from .script import AUTO_MARK, BroadcastPlan, Script, format_seconds
+from .script import APPROVED, BroadcastPlan, Script, approval_snippet, format_seconds
 from .cap import cap_document
 from .playlist import Playlist, playlists
 from ..render import Renderer
@@ -38,13 +38,18 @@ def playlist_path(playlist: Playlist) -> str:
 
 
 def links(plan: BroadcastPlan) -> dict[str, str]:
-    """Notice source -> output path of its script (for the notice pages)."""
-    return {s.source: script_path(s) for s in plan.scripts}
+    """Notice source -> output path of its script (for the 下载广播稿 link): approved scripts only."""
+    return {s.source: script_path(s) for s in plan.on_air()}
 
 
 def script_text(script: Script) -> str:
-    head = [f"{AUTO_MARK}：本稿由程序从公告正文摘编，请审核后再播出。", ""] if script.auto else []
-    return "\n".join(head + script.paragraphs()) + "\n"
+    """The script exactly as read aloud; review state is metadata (index.json, pages), never in here."""
+    return "\n".join(script.paragraphs()) + "\n"
+
+
+def area_text(script: Script) -> str:
+    """播放范围: the regions a script is addressed to, or 全域."""
+    return "、".join(r.name for r in script.regions if r.kind != "county") or "全域"
 
 
 def _spoken_day(dt) -> str:
@@ -59,6 +64,8 @@ def playlist_text(playlist: Playlist, site_title: str) -> str:
     lines = [f"{site_title}广播播单：{_spoken_day(playlist.day)}"]
     if playlist.region is not None:
         lines.append(f"播放范围：{playlist.region.name}")
+    else:
+        lines.append("播放范围：全域总表，每条稿件只在它注明的播放范围内播出")
     count = len(playlist.items)
     lines.append(f"共{to_spoken(f'{count}条')}，按顺序播一遍约{format_seconds(playlist.once_seconds)}，"
                  f"全天合计约{format_seconds(playlist.seconds)}。" if count else "今天没有需要播出的稿件。")
@@ -66,10 +73,8 @@ def playlist_text(playlist: Playlist, site_title: str) -> str:
         s = item.script
         when = "立即播出" if item.start == "立即" else f"{_spoken_slot(item.start)}开始"
         slots = "、".join(_spoken_slot(x) for x in item.slots)
-        lines += ["", f"第{to_spoken(str(number))}条：{LEVEL_TEXT[s.level]}，{when}"
-                      + (f"，播出时段：{slots}" if slots else "") + f"，每遍约{format_seconds(s.seconds)}。"]
-        if s.auto:
-            lines.append(f"{AUTO_MARK}，请审核后再播出。")
+        lines += ["", f"第{to_spoken(str(number))}条：{LEVEL_TEXT[s.level]}，播放范围：{area_text(s)}，{when}"
+                      + f"，播出时段：{slots or '无固定时段'}" + f"，每遍约{format_seconds(s.seconds)}。"]
         lines += s.paragraphs()
     return "\n".join(lines) + "\n"
 
@@ -90,7 +95,7 @@ def script_files(script: Script, plan: BroadcastPlan) -> list[str]:
 
 def index_json(plan: BroadcastPlan, base_url: str, lists: list[Playlist], audio: dict[str, float]) -> bytes:
     scripts = {}
-    for s in sorted(plan.scripts, key=lambda x: x.slug):
+    for s in sorted(plan.on_air(), key=lambda x: x.slug):
         files = [f.split("/", 1)[1] for f in script_files(s, plan)]
         entry = {
             "title": s.title,
@@ -109,6 +114,8 @@ def index_json(plan: BroadcastPlan, base_url: str, lists: list[Playlist], audio:
             "seconds": s.seconds,
             "rate": s.rate,
             "auto": s.auto,
+            "review": {"status": APPROVED, "reviewed_by": s.reviewed_by} if s.auto else {"status": "手写稿"},
+            "area": area_text(s),
             "text": s.text,
             "polyphones": [{"word": w, "pinyin": p} for w, p in s.polyphones],
             "files": files,
@@ -123,6 +130,7 @@ def index_json(plan: BroadcastPlan, base_url: str, lists: list[Playlist], audio:
             days[f"{p.day:%Y-%m-%d}"] = {
                 "file": playlist_path(p).split("/", 1)[1],
                 "scripts": [i.script.slug for i in p.items],
+                "items": [_item_json(i) for i in p.items],
                 "seconds": p.once_seconds,
                 "regions": {},
             }
@@ -131,8 +139,23 @@ def index_json(plan: BroadcastPlan, base_url: str, lists: list[Playlist], audio:
                 "name": p.region.name, "file": playlist_path(p).split("/", 1)[1],
                 "scripts": [i.script.slug for i in p.items], "seconds": p.once_seconds,
             }
-    data = {"today": f"{plan.now:%Y-%m-%d}", "scripts": scripts, "playlists": days}
+    pending = {}
+    for s in plan.pending():
+        pending[s.slug] = {
+            "title": s.title, "source": s.source, "line": s.line, "page": urls.relative(INDEX_PAGE, s.page),
+            "level": s.level, "area": area_text(s), "valid_from": _iso(s.valid_from),
+            "valid_until": _iso(s.valid_until), "auto": s.auto,
+            "review": {"status": "待审核", "reason": s.hold, "review_code": s.review_code, "notes": list(s.review)},
+            "text": s.text,
+        }
+    data = {"today": f"{plan.now:%Y-%m-%d}", "scripts": scripts, "playlists": days, "pending": pending}
     return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")
+
+
+def _item_json(item) -> dict:
+    regions = [{"name": r.name, "code": r.code} for r in item.script.regions if r.kind != "county"]
+    return {"script": item.script.slug, "level": item.script.level, "area": area_text(item.script),
+            "regions": regions, "start": item.start, "slots": list(item.slots)}
 
 
 def render_audio(plan: BroadcastPlan, reporter=None) -> tuple[dict[str, bytes], dict[str, float], str]:
@@ -145,7 +168,8 @@ def render_audio(plan: BroadcastPlan, reporter=None) -> tuple[dict[str, bytes], 
         return {}, {}, str(exc)
     data: dict[str, bytes] = {}
     seconds: dict[str, float] = {}
-    for index, script in enumerate(plan.scripts):
+    scripts = plan.on_air()  # a draft awaiting review gets no audio
+    for index, script in enumerate(scripts):
         try:
             rendered = render(script, plan.settings, espeak)
         except AudioUnavailable as exc:
@@ -153,7 +177,7 @@ def render_audio(plan: BroadcastPlan, reporter=None) -> tuple[dict[str, bytes], 
         data[script.slug] = rendered.data
         seconds[script.slug] = rendered.seconds
         if reporter is not None:
-            reporter.progress(index + 1, len(plan.scripts))
+            reporter.progress(index + 1, len(scripts))
     return data, seconds, ""
 
 
@@ -172,7 +196,7 @@ def broadcast_files(plan: BroadcastPlan, renderer: Renderer, audio: dict[str, by
     known = known or {}
     area_name = settings.regions.county.name if settings.regions.county else (settings.locality or site.config.title)
     keys = {}
-    for script in sorted(plan.scripts, key=lambda s: s.slug):
+    for script in sorted(plan.on_air(), key=lambda s: s.slug):  # drafts awaiting review get no files
         key = digest(fingerprint, plan.keys.get(script.source, repr(script)), script.expired,
                      audio_seconds.get(script.slug))
         keys[script.slug] = key
@@ -196,7 +220,8 @@ def broadcast_files(plan: BroadcastPlan, renderer: Renderer, audio: dict[str, by
         data = playlist_text(playlist, site.config.title).encode("utf-8")
         yield playlist_path(playlist), digest(data), data
     index_key = digest(fingerprint, f"{plan.now:%Y-%m-%d}", sorted(keys.items()),
-                       [(p.day, p.region.code if p.region else "", [i.script.slug for i in p.items]) for p in lists])
+                       [(p.day, p.region.code if p.region else "", [i.script.slug for i in p.items]) for p in lists],
+                       [(s.slug, plan.keys.get(s.source, repr(s))) for s in plan.pending()])
     path = f"{DIR}/index.json"
     yield path, index_key, None if known.get(path) == index_key else index_json(plan, site.config.base_url, lists,
                                                                                  audio_seconds)
@@ -209,8 +234,7 @@ def broadcaster_page(plan: BroadcastPlan, renderer: Renderer, lists: list[Playli
     today = plan.now.date()
     todays = next((p for p in lists if p.region is None and p.day == today), None)
     on_today = {i.script.slug for i in todays.items} if todays else set()
-    upcoming = [s for s in plan.current()
-                if s.slug not in on_today and s.valid_from.astimezone(plan.now.tzinfo).date() > today]
+    upcoming = [s for s in plan.current() if s.slug not in on_today and s.valid_from > plan.now]
     upcoming.sort(key=lambda s: (s.valid_from, -s.severity, s.slug))
     daily = [p for p in lists if p.region is None]
     regional = {}
@@ -221,7 +245,8 @@ def broadcaster_page(plan: BroadcastPlan, renderer: Renderer, lists: list[Playli
 
     return renderer.render(
         "broadcast.html", INDEX_PAGE, plan=plan, today=todays, upcoming=upcoming, daily=daily,
-        regional=regional, archive=sorted(plan.scripts, key=lambda s: (-s.notice_date.timestamp(), s.slug)),
+        regional=regional, archive=sorted(plan.on_air(), key=lambda s: (-s.notice_date.timestamp(), s.slug)),
+        pending=plan.pending(), approval_snippet=approval_snippet, area_text=area_text,
         files=lambda s: script_files(s, plan) + ([script_path(s, "wav")] if s.slug in audio_seconds else []),
         playlist_path=playlist_path, audio_seconds=audio_seconds, LEVEL_TEXT=LEVEL_TEXT,
         minutes=lambda sec: f"{int(sec) // 60}分{int(sec) % 60:02d}秒" if sec >= 60 else f"{int(sec)}秒",
@@ -230,4 +255,4 @@ def broadcaster_page(plan: BroadcastPlan, renderer: Renderer, lists: list[Playli
 
 
 def lastmod(plan: BroadcastPlan) -> datetime | None:
-    return max((s.notice_date for s in plan.scripts), default=None)
+    return max((s.notice_date for s in plan.on_air()), default=None)

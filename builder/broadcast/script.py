@@ -26,8 +26,18 @@ from .speech import has_unspoken, normalize, to_spoken
 from ..workers import forked_map
 
 MAPPING_KEYS = {"script", "level", "regions", "valid_from", "valid_until", "repeat", "slots", "issuer",
-                "contact", "key"}
-AUTO_MARK = "自动生成·待审核"
+                "contact", "key", "status", "reviewed_by", "review_code"}
+# Chinese spellings of the review keys an editor may write under ``broadcast:``
+KEY_ALIASES = {"状态": "status", "审核状态": "status", "审核": "status", "审核人": "reviewed_by",
+               "审核码": "review_code"}
+APPROVED = "已审核"
+PENDING = "待审核"
+# accepted spellings of broadcast.status (compared without spaces, case-insensitive)
+STATUS_SPELLINGS = {
+    APPROVED: ("已审核", "已审", "审核通过", "已通过", "通过", "已审定", "approved", "reviewed", "ok"),
+    PENDING: ("待审核", "待审", "未审核", "未审", "审核中", "pending", "draft"),
+}
+SCRIPT_FORMAT = 2  # bump when Script's fields change (the scripts cache is keyed by it)
 _ASCII_PUNCT = str.maketrans({",": "，", ";": "；", ":": "：", "!": "！", "?": "？"})
 _REGION_SPLIT = re.compile(r"\s*[,，、;；]\s*")
 
@@ -61,6 +71,24 @@ class Script:
     expired: bool  # the validity window ended before the build's "now"
     polyphones: tuple[tuple[str, str], ...] = ()  # (word, pinyin with tone marks) found in the text
     review: tuple[str, ...] = ()  # notes for the person reviewing an automatic draft
+    # The review gate: only an approved script goes on air (playlists, CAP Actual, SSML, audio, links).
+    # A hand-written script is approved unless marked 待审核; an automatic draft only with
+    # ``status: 已审核``, ``reviewed_by`` and the ``review_code`` of exactly this draft.
+    approved: bool = True
+    reviewed_by: str = ""
+    review_code: str = ""  # code of the automatic draft's text (what the reviewer approves)
+    hold: str = ""  # why the script is not on air (for the 待审核 list), "" when approved
+    line: int = 0  # line of ``broadcast:`` in the notice file (or of the body)
+    withdrawn: bool = False  # the notice was withdrawn: off air, its CAP alert cancelled
+
+    @property
+    def on_air(self) -> bool:
+        return self.approved
+
+    @property
+    def ended(self) -> bool:
+        """Off air for good: validity window over, or the notice withdrawn."""
+        return self.expired or self.withdrawn
 
     @property
     def emergency(self) -> bool:
@@ -111,8 +139,18 @@ class BroadcastPlan:
     def by_source(self) -> dict[str, Script]:
         return {s.source: s for s in self.scripts}
 
+    def on_air(self) -> list[Script]:
+        """Approved scripts (hand-written, or automatic drafts a person approved), ended or not."""
+        return [s for s in self.scripts if s.approved]
+
     def current(self) -> list[Script]:
-        return [s for s in self.scripts if not s.expired]
+        """Approved scripts still in force: what playlists and the broadcaster's schedule hold."""
+        return [s for s in self.scripts if s.approved and not s.ended]
+
+    def pending(self) -> list[Script]:
+        """Scripts awaiting review and still in force: emergencies first, then newest first."""
+        out = [s for s in self.scripts if not s.approved and not s.ended]
+        return sorted(out, key=lambda s: (-s.severity, -s.notice_date.timestamp(), s.slug))
 
 
 def plan(site: Site, cache=None) -> BroadcastPlan:
@@ -126,7 +164,7 @@ def plan(site: Site, cache=None) -> BroadcastPlan:
     settings = load_broadcast_settings(site.root, site.config, diags)
     if not settings.enabled:
         return BroadcastPlan(settings, [], site.now, diags.sorted())
-    settings_fp = digest(__version__, repr(settings))
+    settings_fp = digest(__version__, SCRIPT_FORMAT, repr(settings))
     old = cache.load_scripts(settings_fp) if cache is not None else {}
     fresh: dict[str, tuple] = {}
     scripts: list[Script] = []
@@ -158,6 +196,8 @@ def plan(site: Site, cache=None) -> BroadcastPlan:
         diags.extend(items)
         if script is not None:
             scripts.append(script)
+            if not script.approved and not script.ended:
+                diags.notice(script.source, script.line, "broadcast-pending", pending_message(script))
     if cache is not None and fresh != old:
         cache.save_scripts(settings_fp, fresh)
     scripts.sort(key=lambda s: (-s.severity, -s.notice_date.timestamp(), s.slug))
@@ -230,9 +270,9 @@ def build_script(entry: Entry, raw, slug: str, settings: BroadcastSettings, now:
     elif isinstance(raw, str):
         fields = {"script": raw}
     elif isinstance(raw, dict):
-        fields = raw
-        for key in fields:
-            if key not in MAPPING_KEYS:
+        fields = {KEY_ALIASES.get(str(k).strip(), k): v for k, v in raw.items()}
+        for key in raw:
+            if KEY_ALIASES.get(str(key).strip(), key) not in MAPPING_KEYS:
                 diags.warning(rel, line(str(key)), "broadcast-unknown-key",
                               f"broadcast 中的未知字段“{key}”{nearest(str(key), MAPPING_KEYS)}")
     else:
@@ -328,9 +368,20 @@ def build_script(entry: Entry, raw, slug: str, settings: BroadcastSettings, now:
                     f"broadcast.contact 应当是一个电话号码（如 0375-8123456、12345），现在是“{contact}”")
         contact = ""
     key_written = text_field("key")
+    status = _review_status(fields, rel, line, diags)
+    reviewed_by = text_field("reviewed_by")
+    review_code = text_field("review_code").lower()
+    if status == APPROVED and not reviewed_by:
+        diags.error(rel, line("status"), "broadcast-review",
+                    "broadcast.status 写了“已审核”，请同时写上审核人，例如 reviewed_by: 张三")
+    if reviewed_by and status is None:
+        diags.error(rel, line("reviewed_by"), "broadcast-review",
+                    "写了审核人 reviewed_by，请同时写上 status: 已审核（或 status: 待审核 暂不播出）")
 
     if len(diags.errors) > n_errors:
         return None
+    if not written and not settings.auto_draft:
+        return None  # broadcast.auto_draft: false -- only hand-written scripts go on air
 
     keep = settings.keep
     limit = settings.limit(emergency)
@@ -338,12 +389,32 @@ def build_script(entry: Entry, raw, slug: str, settings: BroadcastSettings, now:
     auto = not written
     if auto:
         sentences = draft.compose_draft(body, notice.summary, settings.locality, limit)
+        if not sentences:
+            diags.notice(rel, top, "broadcast-no-draft",
+                         "没有生成广播稿草稿：正文中没有可供群众收听的内容（只有称呼、标题或落款）。"
+                         "需要广播时请在 broadcast 中手写稿件；不需要时写 broadcast: false")
+            return None
         source_text = "\n".join(sentences)
         if not contact:
             contact = _first_phone(body) or settings.contact
     else:
         source_text = written
         contact = contact or settings.contact
+    code = draft_code(source_text) if auto else ""
+    if not auto:
+        approved = status != PENDING
+        hold = "" if approved else "手写稿标为待审核（status: 待审核）"
+    elif status != APPROVED:
+        approved, hold = False, "自动生成的草稿，尚未审核"
+    elif not review_code:
+        approved, hold = False, "已写审核人，但缺少审核码 review_code"
+    elif review_code != code:
+        approved, hold = False, f"审核后草稿内容有变化（审核码 {review_code} 与现在的 {code} 不符），请重新审核"
+        diags.warning(rel, line("review_code"), "broadcast-review-stale",
+                      f"广播稿草稿在审核后有变化（审核码 {review_code}，现在是 {code}），已退回待审核、不会播出；"
+                      f"请在播音员页面重新核对草稿，确认后把 review_code 改成 {code}")
+    else:
+        approved, hold = True, ""
 
     spoken, notes = normalize(source_text, mode="script", keep=keep)
     for note in notes:
@@ -389,19 +460,53 @@ def build_script(entry: Entry, raw, slug: str, settings: BroadcastSettings, now:
         contact=contact, auto=auto, intro=intro, body=tuple(body), key=key, contact_line=contact_line,
         close=close, chars=chars, seconds=0, rate=settings.rate(emergency), notice_date=notice.date,
         expired=valid_until <= now, review=tuple(review),
+        approved=approved, reviewed_by=reviewed_by if approved else "", review_code=code, hold=hold, line=top,
     )
     total = script.total_chars()
     seconds = round(total * 60 / script.rate)
     words = settings.lexicon.found_in(script.text)
     polyphones = tuple((w, _tone_marks(settings.lexicon.words[w])) for w in words)
-    from dataclasses import replace
-
     script = replace(script, seconds=seconds, polyphones=polyphones)
     leftovers = has_unspoken(script.text, keep)
     if leftovers:
         diags.warning(rel, top, "broadcast-unspoken",
                       f"广播稿中仍有无法直接朗读的内容：{'、'.join(sorted(set(leftovers))[:5])}；请改写成汉字")
     return script
+
+
+def _review_status(fields: dict, rel: str, line, diags: Diagnostics) -> str | None:
+    """broadcast.status -> APPROVED / PENDING / None (not written); a bad value is an error."""
+    value = fields.get("status")
+    if value in (None, ""):
+        return None
+    wanted = re.sub(r"\s+", "", str(value)).lower() if not isinstance(value, bool) else ""
+    for status, spellings in STATUS_SPELLINGS.items():
+        if wanted in spellings:
+            return status
+    diags.error(rel, line("status"), "broadcast-status",
+                f"broadcast.status“{value}”无法识别，只能写“{APPROVED}”（审核通过，可以播出）"
+                f"或“{PENDING}”（暂不播出）")
+    return None
+
+
+def draft_code(text: str) -> str:
+    """Review code of an automatic draft: 8 hex digits of its written text (what the reviewer read)."""
+    return digest("draft", text)[:8]
+
+
+def approval_snippet(script: Script) -> str:
+    """The lines an editor adds to the notice to approve this draft."""
+    return f"broadcast:\n  status: {APPROVED}\n  reviewed_by: 审核人姓名\n  review_code: {script.review_code}"
+
+
+def pending_message(script: Script) -> str:
+    if script.auto:
+        how = (f"核对播音员页面（broadcast/index.html）“待审核”中的草稿后，在 broadcast 下写上 status: {APPROVED}、"
+               f"reviewed_by: 审核人姓名、review_code: {script.review_code}；或把改好的稿件写进 broadcast.script")
+    else:
+        how = f"审核后把 status 改为“{APPROVED}”并写上 reviewed_by"
+    level = "" if script.level == "日常" else f"（{script.level}预警）"
+    return f"广播稿待审核{level}，不会播出：{script.hold}。{how}"
 
 
 def _spoken_sentence(text: str, keep) -> str:

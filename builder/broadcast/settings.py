@@ -23,7 +23,7 @@ HAN_RE = re.compile(r"[\u3400-\u9fff]")
 
 BROADCAST_KEYS = {
     "enabled", "attention", "issuer", "contact", "locality", "limits", "rates", "repeat", "slots", "valid_days",
-    "encoding", "lexicon", "keep", "cap_sender", "ssml_alphabet", "audio_rate_factor",
+    "encoding", "lexicon", "keep", "cap_sender", "ssml_alphabet", "audio_rate_factor", "auto_draft",
 }
 LIMIT_KEYS = {"daily", "emergency", "sentence"}
 RATE_KEYS = {"daily", "emergency"}
@@ -78,6 +78,7 @@ class PronunciationLexicon:
 @dataclass(frozen=True)
 class BroadcastSettings:
     enabled: bool = True  # false: a site without loudspeakers gets no scripts at all
+    auto_draft: bool = True  # false: no automatic drafts; only hand-written scripts
     attention: str = "全体村民请注意"
     issuer: str = ""  # default issuer when a notice has no source
     contact: str = ""  # default contact phone
@@ -224,8 +225,13 @@ def load_broadcast_settings(root: Path, config: SiteConfig, diags: Diagnostics) 
     if not isinstance(enabled, bool):
         err("enabled", "broadcast.enabled 只能写 true 或 false")
         enabled = True
+    auto_draft = raw.get("auto_draft", True)
+    if not isinstance(auto_draft, bool):
+        err("auto_draft", "broadcast.auto_draft 只能写 true（没有手写稿的公告自动摘编草稿，待审核）或 false（不自动摘编）")
+        auto_draft = True
     return BroadcastSettings(
         enabled=enabled,
+        auto_draft=auto_draft,
         attention=text_value("attention", "全体村民请注意") or "全体村民请注意",
         issuer=text_value("issuer", config.default_source),
         contact=contact,

@@ -38,8 +38,6 @@ def _inline(text: str, lexicon: PronunciationLexicon, alphabet: str) -> str:
 def ssml_document(script: Script, lexicon: PronunciationLexicon, alphabet: str = "x-pinyin") -> bytes:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              f'<speak version="1.1" xmlns="{SSML_NS}" xml:lang="zh-CN">']
-    if script.auto:
-        lines.append("<!-- 自动生成·待审核 -->")
     for paragraph in script.paragraphs():
         lines.append(f"<p>{_inline(paragraph, lexicon, alphabet)}</p>")
     lines.append("</speak>")
