@@ -14,7 +14,7 @@ from .pipeline import BuildOptions, build, check, summary_line
 from .report import ConsoleReporter
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-COMMANDS = ("build", "check", "speak", "new", "serve")
+COMMANDS = ("build", "check", "speak", "new", "serve", "deploy")
 SITE_HELP = ("站点目录（含 site.yaml、content/，可选 templates/），默认是当前目录（须含 site.yaml）"
              " / site folder (default: the current folder, which must hold site.yaml)")
 
@@ -71,7 +71,68 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="端口，默认 8000")
     serve.add_argument("--site", type=Path, default=None, metavar="DIR", help=SITE_HELP)
     serve.add_argument("--jobs", type=int, default=None, metavar="N", help="并行进程数 / worker processes")
+    _deploy_parser(sub)
     return parser
+
+
+def _deploy_parser(sub) -> None:
+    deploy = sub.add_parser(
+        "deploy", help="把 output/ 发布到 site.yaml 中 deploy: 的目标（SSH 服务器或对象存储）/ publish output/",
+        description="发布 output/ 到 site.yaml 的 deploy: 目标：只传改动的文件，SSH 目标原子切换 current，可回滚。"
+                    "密码和密钥只从环境变量或 SSH agent 读取。详见 docs/publishing.md")
+    deploy.add_argument("targets", nargs="*", metavar="目标", help="部署目标名（默认全部）/ target names (default: all)")
+    deploy.add_argument("--site", type=Path, default=None, metavar="DIR", help=SITE_HELP)
+    deploy.add_argument("--output", type=Path, default=None, metavar="DIR",
+                        help="要发布的输出目录，默认 SITE/output / folder to publish")
+    deploy.add_argument("--dry-run", action="store_true", help="只列出将要新增、修改、删除的文件，不作改动 / list changes only")
+    deploy.add_argument("--rollback", action="store_true", help="切换回上一个版本（SSH 目标）/ switch back to the previous release")
+    deploy.add_argument("--to", default="", metavar="版本", help="与 --rollback 一起用：切换到指定版本 / release to roll back to")
+    deploy.add_argument("--summary-json", type=Path, default=None, metavar="FILE",
+                        help="把部署摘要写成 JSON，供 CI 使用 / write the deploy summary as JSON")
+    deploy.add_argument("--nginx-config", action="store_true",
+                        help="打印 nginx 配置（配合 --domain、--root），不部署 / print an nginx server block")
+    deploy.add_argument("--domain", default=None, help="与 --nginx-config 一起用：网站域名，默认取 base_url")
+    deploy.add_argument("--root", default=None, metavar="DIR",
+                        help="与 --nginx-config 一起用：网站根目录（部署目标的 current），默认取 SSH 目标的 path/current")
+    deploy.add_argument("--http-only", action="store_true", help="与 --nginx-config 一起用：不写 HTTPS 部分（内网测试用）")
+    deploy.add_argument("--port", type=int, default=None, help=argparse.SUPPRESS)
+    deploy.add_argument("--verbose", "-v", action="store_true", help="显示各阶段耗时 / show stage timings")
+
+
+def _deploy(args: argparse.Namespace, reporter: ConsoleReporter) -> int:
+    from .deploy import DeployError, DeployOptions, deploy, load_deploy_config
+
+    site = args.site.resolve()
+    try:
+        if args.nginx_config:
+            from .deploy.nginx import nginx_config
+
+            domain, root = args.domain, args.root
+            if domain is None or root is None:
+                from urllib.parse import urlsplit
+
+                from .deploy.config import SshTarget
+                from .diagnostics import Diagnostics
+                from .config import load_config
+
+                config = load_config(site, Diagnostics())
+                if domain is None and config is not None:
+                    domain = urlsplit(config.base_url).hostname
+                if root is None:
+                    ssh = [t for t in load_deploy_config(site).targets if isinstance(t, SshTarget)]
+                    root = f"{ssh[0].path}/current" if ssh else None
+            if not domain or not root:
+                reporter.note("请用 --domain 给出网站域名、用 --root 给出网站根目录（部署目标的 current 目录）")
+                return 2
+            sys.stdout.write(nginx_config(domain, root, https=not args.http_only, port=args.port))
+            return 0
+        options = DeployOptions(site_dir=site, output_dir=(args.output or site / "output").absolute(),
+                                targets=tuple(args.targets), dry_run=args.dry_run, rollback=args.rollback,
+                                rollback_to=args.to, summary_json=args.summary_json)
+        return deploy(options, reporter)
+    except DeployError as exc:
+        reporter.note(f"部署失败：{exc.message}")
+        return exc.code
 
 
 def _options(args: argparse.Namespace) -> BuildOptions:
@@ -142,6 +203,8 @@ def _run(args: argparse.Namespace, reporter: ConsoleReporter) -> int:
         from .serve import serve
 
         return serve(args.site.resolve(), host=args.host, port=args.port, jobs=args.jobs, reporter=reporter)
+    if args.command == "deploy":
+        return _deploy(args, reporter)
     options = _options(args)
     if args.command == "check":
         site = check(options, reporter)

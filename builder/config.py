@@ -93,7 +93,7 @@ TOP_KEYS = {
     "summary_length", "related", "emergency_hours", "footer",
 }
 # Sections validated by other stages; accepted here as mappings or lists.
-STAGE_KEYS = {"broadcast", "regions", "check", "terms", "reviews", "reprint_sources", "search"}
+STAGE_KEYS = {"broadcast", "regions", "check", "terms", "reviews", "reprint_sources", "search", "deploy"}
 CATEGORY_KEYS = {"name", "slug", "type", "description", "feed_content"}
 HOME_KEYS = {"latest", "per_category"}
 FOOTER_KEYS = set(Footer.__dataclass_fields__)
@@ -243,6 +243,10 @@ def load_config(site_dir: Path, diags: Diagnostics) -> SiteConfig | None:
             diags.warning(rel, key_line(text, key), "config-unknown-key",
                           f"footer 中有未知的配置项“{key}”{nearest(key, FOOTER_KEYS)}")
     footer = Footer(**{k: string(k, "", raw_footer, "footer.") for k in FOOTER_KEYS if k in raw_footer})
+
+    from .deploy.config import parse_deploy
+
+    parse_deploy(data.get("deploy"), text, diags, rel)  # the deploy command reads the targets again
 
     config = SiteConfig(
         title=title,
