@@ -203,10 +203,13 @@ def test_kill_deploy_midway_never_shows_a_half_updated_site(ssh_site, tmp_path):
     rng = random.Random(16)
     outcomes = {"old": 0, "new": 0}
     trials = 8
-    for trial in range(trials):
+    # moments spread from the start to past the usual end of a deploy, in random order
+    delays = [full * 1.5 * (k + rng.random()) / trials for k in range(trials)]
+    rng.shuffle(delays)
+    for trial, delay in enumerate(delays):
         target = "a" if shown == "b" else "b"
         proc = start(target)
-        time.sleep(rng.uniform(0.05, full * 1.4))
+        time.sleep(delay)
         os.killpg(proc.pid, signal.SIGKILL)  # the deploy and its ssh/rsync children
         proc.wait()
         time.sleep(0.3)  # a remote step already running may still finish its switch
@@ -222,8 +225,8 @@ def test_kill_deploy_midway_never_shows_a_half_updated_site(ssh_site, tmp_path):
     leftovers = [p.name for p in (root / "releases").iterdir()
                  if p.is_dir() and not (root / "releases" / (p.name + ".json")).exists()]
     assert leftovers == []
-    SUMMARY.append(f"deploy kill trials: {trials} SIGKILLs, old site served {outcomes['old']}x, "
-                   f"new site {outcomes['new']}x, mixed 0x")
+    SUMMARY.append(f"deploy kill trials: {trials} SIGKILLs within 0-{1.5 * full:.1f} s of a {full:.1f} s deploy: "
+                   f"old site served {outcomes['old']}x, new site {outcomes['new']}x, mixed 0x")
 
 
 def test_sftp_method_without_rsync(ssh_site):
