@@ -339,13 +339,34 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
                             include_drafts=options.include_drafts, pages=pages, files=files,
                             summary=result.summary, warnings=site.diagnostics)
     search_key = ""
+    shards_todo: list = []
+    shards_all: list = []
     if _search_enabled(site):
-        search_key = digest(fingerprint, [job.key for job in jobs if job.method == "notice_page"])
+        from .search import LISTING, pagefind_available, plan_shards, shard_of
+
+        shards_all = plan_shards([(job.path, job.key) for job in jobs if job.method == "notice_page"])
+        search_key = digest(fingerprint, [s.key for s in shards_all])
         old_index = {p: k for p, k in old_files.items() if p.startswith(SEARCH_DIR)}
-        if manifest is not None and old_index and (manifest.search_key == search_key or not options.fresh_search):
-            files.update(old_index)  # the index is still valid, or (a preview) good enough
-            new_manifest.search_stale = manifest.search_stale or manifest.search_key != search_key
+        if manifest is not None and old_index and manifest.search_key != search_key and not options.fresh_search:
+            files.update(old_index)  # a preview: the last index is good enough
+            new_manifest.search_stale = True
             search_key = manifest.search_key  # what the carried-over index was built from
+        elif not pagefind_available():
+            from .search import UNAVAILABLE
+
+            notes.append("警告：" + UNAVAILABLE)
+        else:
+            by_shard: dict[str, dict[str, str]] = {}
+            for p, k in old_index.items():
+                by_shard.setdefault(shard_of(p), {})[p] = k
+            for shard in shards_all:
+                old = by_shard.get(shard.name)
+                if old and all(k == shard.key for k in old.values()):
+                    files.update(old)  # re-indexed only when one of its pages changed
+                else:
+                    shards_todo.append(shard)
+            if not shards_todo and old_files.get(LISTING) == search_key:
+                files[LISTING] = search_key
     removed = [p for p in old_pages if p not in pages] + [p for p in old_files if p not in files]
     if manifest is not None and not todo and not payloads and not removed:
         staging.abort()
@@ -369,19 +390,8 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
                 staging.copy(path, data)
             else:
                 staging.write(path, data)
-        if search_key and not any(p.startswith(SEARCH_DIR) for p in files):
-            from .search import INDEX_FOLDER, build_search_index
-
-            reporter.stage("生成站内搜索索引")
-            index = build_search_index(Path(staging.dir))
-            staging.files += index.files
-            staging.bytes += index.bytes
-            if index.warning:
-                result.notes.append("警告：" + index.warning)
-            for dirpath, _dirs, names in os.walk(os.path.join(staging.dir, INDEX_FOLDER)):
-                for name in names:
-                    rel = os.path.relpath(os.path.join(dirpath, name), staging.dir).replace(os.sep, "/")
-                    files[rel] = search_key
+        if shards_all and LISTING not in files and pagefind_available():
+            _search_stage(site, staging, shards_all, shards_todo, files, search_key, result, reporter, options.jobs)
         new_manifest.search_key = search_key
         reporter.stage("发布")
         cache.forget_manifest()  # until the swap succeeds, no manifest describes output/
@@ -396,6 +406,28 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
     result.plan = plan
     result.files, result.bytes = staging.files, staging.bytes
     return result
+
+
+def _search_stage(site: Site, staging: Staging, shards_all: list, shards_todo: list, files: dict[str, str],
+                  search_key: str, result: BuildResult, reporter: Reporter, jobs: int | None) -> None:
+    """Re-index the shards whose pages changed, then write the shard listing."""
+    from .search import LISTING, MEMORY_BUDGET_MB, build_shards, listing
+
+    reporter.stage(f"生成站内搜索索引（{len(shards_todo)} / {len(shards_all)} 个分片）")
+    section = site.config.extra.get("search")
+    budget = section.get("memory_mb", MEMORY_BUDGET_MB) if isinstance(section, dict) else MEMORY_BUDGET_MB
+    index = build_shards(Path(staging.dir), shards_todo, jobs,
+                         budget if isinstance(budget, int) and budget > 0 else MEMORY_BUDGET_MB)
+    staging.files += index.files
+    staging.bytes += index.bytes
+    if index.warning:
+        result.notes.append("警告：" + index.warning)
+    files.update(index.written)
+    present = {p.split("/")[1] for p in files if p.startswith(SEARCH_DIR) and p.count("/") > 1}
+    built = [s for s in shards_all if s.name in present]
+    if built:
+        staging.write(LISTING, listing(built))
+        files[LISTING] = search_key if len(built) == len(shards_all) else ""
 
 
 # --- rendering over both cores ------------------------------------------------------------------

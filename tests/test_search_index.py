@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -27,10 +29,11 @@ def test_index_covers_notices_only_and_is_byte_identical_across_builds(tmp_path)
         outputs.append(tree(out))
     first, second = outputs
     index = sorted(p for p in first if p.startswith("pagefind/"))
-    assert "pagefind/pagefind.js" in index and "pagefind/pagefind-entry.json" in index
-    assert any(p.startswith("pagefind/index/zh-cn_") for p in index)  # a Chinese index
+    assert json.loads(first["pagefind/shards.json"]) == {"shards": ["2022-05"]}  # May to July: one shard
+    assert "pagefind/2022-05/pagefind.js" in index and "pagefind/2022-05/pagefind-entry.json" in index
+    assert any(p.startswith("pagefind/2022-05/index/zh-cn_") for p in index)  # a Chinese index
     assert not any("pagefind-ui" in p for p in index)  # Pagefind's own UI bundles are not published
-    fragments = [p for p in index if p.startswith("pagefind/fragment/")]
+    fragments = [p for p in index if p.startswith("pagefind/2022-05/fragment/")]
     published = [p for p in first if p.startswith("2022/") and p.endswith(".html")]
     assert len(fragments) == len(published)  # one record per notice page, none for list pages
     assert first == second
@@ -63,8 +66,8 @@ def test_preview_keeps_the_last_index_and_a_real_build_reindexes(tmp_path, monke
     out = tmp_path / "preview"
     now = datetime(2022, 7, 1, tzinfo=timezone.utc)
     runs = []
-    real = search.build_search_index
-    monkeypatch.setattr(search, "build_search_index", lambda d: runs.append(d) or real(d))
+    real = search.build_shards
+    monkeypatch.setattr(search, "build_shards", lambda d, *a: runs.append(d) or real(d, *a))
     preview = BuildOptions(site_dir=site, output_dir=out, now=now, fresh_search=False)
     build(preview, Reporter())
     before = {p: b for p, b in tree(out).items() if p.startswith("pagefind/")}
@@ -75,3 +78,44 @@ def test_preview_keeps_the_last_index_and_a_real_build_reindexes(tmp_path, monke
     assert {p: b for p, b in tree(out).items() if p.startswith("pagefind/")} == before
     build(BuildOptions(site_dir=site, output_dir=out, now=now), Reporter())
     assert len(runs) == 2  # a real build notices the index is stale
+
+
+def test_shards_keep_months_whole_stay_within_a_year_and_grow_past_the_browser_limit():
+    from builder.search import MAX_SHARDS, SHARD_PAGES, plan_shards, shard_size
+
+    pages = [(f"{y}/{m:02d}/n{i}.html", f"k{i}") for y in (2021, 2022) for m in range(1, 13) for i in range(100)]
+    shards = plan_shards(pages, size=250)
+    assert [s.name for s in shards][:5] == ["2021-01", "2021-03", "2021-05", "2021-07", "2021-09"]
+    assert all(s.months[0][:4] == s.months[-1][:4] and s.pages <= 250 for s in shards)
+    assert sum(s.pages for s in shards) == len(pages)
+    assert plan_shards([("2021/01/big.html", "a")] * 300, size=250)[0].pages == 300  # a month never splits
+    edited = [(p, "changed" if p == "2022/05/n3.html" else k) for p, k in pages]
+    changed = [a.name for a, b in zip(shards, plan_shards(edited, size=250)) if a.key != b.key]
+    assert changed == ["2022-05"]  # one edit, one shard to re-index
+    assert shard_size(10_000) == SHARD_PAGES and -(-100_000 // shard_size(100_000)) <= MAX_SHARDS
+
+
+@pytest.mark.skipif(not pagefind_available(), reason="pagefind[extended] is not installed")
+def test_one_edit_reindexes_one_shard_and_equals_a_cold_build(tmp_path):
+    """The example site spans 2020-2026 (three shards); editing the oldest notice re-indexes its
+    shard only, and the incremental output, index included, is byte-identical to a cold build."""
+    import shutil
+
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "content", site / "content")
+    for name in ("site.yaml", "pronunciations.yaml", "terms.yaml"):
+        shutil.copy(REPO / name, site / name)
+    out, cold = tmp_path / "out", tmp_path / "cold"
+    env = {"SOURCE_DATE_EPOCH": "1795838400"}
+    assert run_build("--site", str(site), "--output", str(out), env=env).returncode == 0
+    inodes = {p: os.stat(out / p).st_ino for p in tree(out) if p.startswith("pagefind/")}
+    notice = site / "content" / "2020" / "03" / "shuiziyuan-guanli.md"
+    notice.write_text(notice.read_text(encoding="utf-8") + "\n本办法另行补充说明。\n", encoding="utf-8")
+    again = run_build("--site", str(site), "--output", str(out), "-v", env=env)
+    assert again.returncode == 0, again.stderr
+    assert "生成站内搜索索引（1 / 3 个分片）" in again.stderr
+    after = tree(out)
+    rewritten = {p.split("/")[1] for p in inodes if p in after and os.stat(out / p).st_ino != inodes[p]}
+    assert rewritten <= {"2020-03", "shards.json"}
+    assert run_build("--site", str(site), "--output", str(cold), "--no-cache", env=env).returncode == 0
+    assert after == tree(cold)

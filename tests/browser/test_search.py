@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+from .conftest import EXAMPLE_EPOCH, REPO, Served
+from support.browser import serve_directory
 from support.site_pages import PageKind, open_page
 
 SEARCH = PageKind("search", "site", "search.html")
 
 
-def search(browser, served, query: str, width: int = 1280) -> list[dict]:
-    with open_page(browser, served, SEARCH, width=width) as (page, watch):
+def search(browser, served, query: str, width: int = 1280, build: str = "site") -> list[dict]:
+    with open_page(browser, served, PageKind("search", build, "search.html"), width=width) as (page, watch):
         page.get_by_label("搜索关键词").fill(query)
         page.get_by_role("button", name="搜索", exact=True).last.click()
         page.wait_for_function("() => /共找到|没有找到/.test(document.getElementById('search-status').textContent)")
@@ -68,3 +76,44 @@ def test_without_javascript_the_page_points_to_the_site_map(browser, served):
         page.wait_for_load_state()
         assert page.url.endswith("/site/sitemap.html")
         assert watch.problems() == {}
+
+
+def test_a_query_finds_notices_from_the_oldest_and_the_newest_year(browser, served):
+    """The index is sharded by year (builder/search.py); the page merges every shard."""
+    listing = json.loads((served.root / "site" / "pagefind" / "shards.json").read_text(encoding="utf-8"))
+    assert len(listing["shards"]) >= 3 and listing["shards"][0].startswith("2026")  # newest first
+    results = search(browser, served, "舞钢市")
+    years = {r["href"].split("/")[-3] for r in results}
+    assert {"2020", "2026"} <= years, results
+
+
+def test_after_a_one_edit_build_the_new_word_is_found(browser, tmp_path):
+    """Edit the oldest notice, build incrementally: only its shard is re-indexed, and the
+    search page finds the word that only the edited notice now contains."""
+    site = tmp_path / "src"
+    shutil.copytree(REPO / "content", site / "content")
+    for name in ("site.yaml", "pronunciations.yaml", "terms.yaml"):
+        shutil.copy(REPO / name, site / name)
+    out = tmp_path / "inc"
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EXAMPLE_EPOCH}
+
+    def build() -> str:
+        done = subprocess.run([sys.executable, str(REPO / "build.py"), "--site", str(site), "--output", str(out), "-v"],
+                              capture_output=True, text=True, encoding="utf-8", env=env, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return done.stderr
+
+    build()
+    word = "蓝莓采摘节"
+    assert not any(word in p.read_text(encoding="utf-8") for p in (site / "content").rglob("*.md"))
+    notice = site / "content" / "2020" / "03" / "shuiziyuan-guanli.md"
+    notice.write_text(notice.read_text(encoding="utf-8") + f"\n本市将于五月举办{word}，欢迎市民参加。\n",
+                      encoding="utf-8")
+    untouched = out / "pagefind" / "2026-11" / "pagefind-entry.json"
+    inode = untouched.stat().st_ino
+    log = build()
+    assert "生成站内搜索索引（1 / 3 个分片）" in log, log
+    assert untouched.stat().st_ino == inode  # the other shards were carried over, not re-indexed
+    with serve_directory(tmp_path) as base:
+        results = search(browser, Served(tmp_path, base), word, build="inc")
+    assert [r["href"].rsplit("/", 2)[-2:] for r in results] == [["03", "shuiziyuan-guanli.html"]], results

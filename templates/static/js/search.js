@@ -17,10 +17,26 @@
     status.textContent = "";
   }
 
-  var ready = import(new URL("pagefind/pagefind.js", siteRoot).href).then(function (pf) {
-    return Promise.resolve(pf.options({ baseUrl: siteRoot.pathname }))
-      .then(function () { return pf.init ? pf.init() : null; })
-      .then(function () { return pf; });
+  // The index comes in shards (consecutive months of one year each, see builder/search.py), listed newest
+  // first in pagefind/shards.json: the first is loaded, the others are merged into it, so a query
+  // searches every year.
+  function bundle(name) { return new URL("pagefind/" + name + "/", siteRoot); }
+  var ready = fetch(new URL("pagefind/shards.json", siteRoot)).then(function (response) {
+    if (!response.ok) throw new Error("no search index");
+    return response.json();
+  }).then(function (listing) {
+    var shards = (listing && listing.shards) || [];
+    if (!shards.length) throw new Error("no search index");
+    return import(new URL("pagefind.js", bundle(shards[0])).href).then(function (pf) {
+      return Promise.resolve(pf.options({ baseUrl: siteRoot.pathname }))
+        .then(function () { return pf.init ? pf.init() : null; })
+        .then(function () {
+          return Promise.all(shards.slice(1).map(function (name) {
+            return pf.mergeIndex(bundle(name).pathname, { baseUrl: siteRoot.pathname });
+          }));
+        })
+        .then(function () { return pf; });
+    });
   });
 
   var tagPages = {};
