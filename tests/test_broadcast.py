@@ -57,8 +57,8 @@ def test_long_sentences_are_split_at_commas():
     sentence = "因供水管网改造施工，六月十日八点到十八点，建设路两侧居民小区、朝阳社区和北关社区临时停水，请大家提前储水。"
     parts = split_long(sentence, 25)
     assert len(parts) >= 2
-    assert all(p.endswith("。") for p in parts)
-    assert "，".join(p.rstrip("。") for p in parts) == sentence.rstrip("。")  # only commas became periods
+    assert all(p.endswith("，") for p in parts[:-1]) and parts[-1].endswith("。")
+    assert "".join(parts) == sentence  # clause commas stay commas: no fragments closed by a full stop
     assert all(count_chars(p) <= 25 for p in parts)
     assert split_sentences("第一句。第二句！\n第三句", 25) == ["第一句。", "第二句！", "第三句。"]
 
@@ -108,11 +108,13 @@ def test_meeting_report_automatic_draft(example, index):
     txt = read(example / "broadcast/meeting-report.txt")
     assert txt == entry["text"] + "\n"  # review state is metadata, never in the text read aloud
     assert txt.startswith("全体村民请注意！")
-    # the body is read twice (repeat 2) and each sentence that has commas is at most 25 字
+    # the body is read twice (repeat 2); every breath (clause between pauses) is at most 25 字 and
+    # long sentences keep their commas: no clause is cut off by a full stop as a fragment
     assert entry["text"].count(body) == 2 and "现在重复播送一遍。" in entry["text"]
+    for clause in re.split(r"[，。！？；、：]", body):
+        assert count_chars(clause) <= 25, clause
     for sentence in re.findall(r"[^。！？]+[。！？]", body):
-        if "，" in sentence:
-            assert count_chars(sentence) <= 25, sentence
+        assert count_chars(sentence) >= 6, sentence
 
 
 def test_script_structure(index):

@@ -247,11 +247,16 @@ def key_action(sentences: list[str]) -> str:
         strong = sum(sentence.count(w) for w in ("请", "务必", "不得", "禁止", "严禁", "非必要不", "切勿"))
         if strong > best_score:
             best, best_score = sentence, strong
+    if best.endswith(("，", ",", "；", ";")):  # a piece of a long sentence split at a comma
+        best = best.rstrip("，,；;") + "。"
     return best
 
 
 def split_long(sentence: str, limit: int) -> list[str]:
-    """Split a sentence longer than ``limit`` 字 at commas into several balanced sentences."""
+    """Split a sentence longer than ``limit`` 字 at commas into several balanced pieces.
+
+    The commas stay commas (the pieces still read as one sentence, never as fragments
+    closed by a full stop); only the last piece carries the sentence end."""
     total = count_chars(sentence)
     if total <= limit:
         return [sentence]
@@ -265,7 +270,7 @@ def split_long(sentence: str, limit: int) -> list[str]:
     for clause in clauses:
         size, extra = count_chars(current), count_chars(clause)
         if current and size + extra > limit and (size >= target * 0.6 or size + extra > limit * 1.6):
-            out.append(current.rstrip("，,；;") + "。")
+            out.append(current)
             current = ""
         current += clause
     if current:
