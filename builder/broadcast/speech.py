@@ -653,6 +653,13 @@ _RE_TIME_RANGE_GAP = re.compile(r"\s*(?:到|至)\s*(?:次日|第二天|翌日)?\
 
 
 _RE_RATIO = re.compile(r"(?<=[0-9])\s*:\s*(?=[0-9])")  # 1:1000 (not a clock time) → 一比一千
+_SCORE_WORDS = ("比分", "战成", "比例", "配比", "比数")
+
+
+def _is_score(text: str, start: int) -> bool:
+    """比分定格在2:10: a score or ratio, not a clock time."""
+    window = text[max(0, start - 8):start]
+    return any(w in window for w in _SCORE_WORDS)
 
 
 def _daypart(h: int, mi: int) -> tuple[str, int]:
@@ -699,8 +706,8 @@ def pass_times(text: str, ctx: _Context) -> str:
     def repl(m: re.Match[str]) -> str:
         written, h, mi, s = m.group(1), int(m.group(2)), int(m.group(3)), m.group(4)
         sec = int(s) if s is not None else 0
-        if h > 24 or mi > 59 or sec > 59:
-            return m.group()
+        if h > 24 or mi > 59 or sec > 59 or (written is None and _is_score(text, m.start())):
+            return m.group()  # a score (比分2:10) is read with 比 below
         ampm = (m.group("ampm") or "").lower().replace(".", "")
         gap_start = previous[0]
         in_range = (
