@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -10,6 +12,9 @@ from pathlib import Path
 from . import __version__
 from .diagnostics import BuildError
 from .diagformat import FORMATS, render as render_diagnostics
+from .ownership import refusal
+from .publish import PartialSync
+from .site import EpochProblem, source_date_epoch
 from .pipeline import BuildOptions, build, check, summary_line
 from .report import ConsoleReporter
 
@@ -26,11 +31,30 @@ def default_site(cwd: Path) -> Path | None:
     return cwd if (cwd / "site.yaml").is_file() else None
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535 or not text.strip().isascii():
+        raise argparse.ArgumentTypeError(f"端口“{text}”无效，应当是 1 到 65535 之间的整数（0 表示任选一个空闲端口）")
+    return port
+
+
+def _base_url(text: str) -> str:
+    if not re.match(r"^https?://[^/\s?#]+", text, re.ASCII | re.IGNORECASE) or any(c.isspace() or ord(c) < 32
+                                                                                   for c in text):
+        raise argparse.ArgumentTypeError(f"网址“{text[:80]}”无效：必须以 http:// 或 https:// 开头，"
+                                         "例如 https://www.example.gov.cn/")
+    return text
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--site", type=Path, default=None, metavar="DIR", help=SITE_HELP)
     parser.add_argument("--output", type=Path, default=None, metavar="DIR",
                         help="输出目录 / output folder (default: SITE/output)")
-    parser.add_argument("--base-url", default=None, metavar="URL", help="网站地址，覆盖 site.yaml 的 base_url")
+    parser.add_argument("--base-url", type=_base_url, default=None, metavar="URL",
+                        help="网站地址（http:// 或 https://），覆盖 site.yaml 的 base_url")
     parser.add_argument("--drafts", action="store_true", help="包含草稿和定时发布的公告（页面上标注 草稿 / 定时）")
     parser.add_argument("--strict", action="store_true", help="警告也视为错误 / warnings fail the build")
     parser.add_argument("--jobs", type=int, default=None, metavar="N", help="并行进程数 / worker processes")
@@ -52,6 +76,8 @@ def make_parser() -> argparse.ArgumentParser:
     _common(build_parser)
     build_parser.add_argument("--audio", action="store_true",
                               help="用 espeak-ng 把广播稿生成 WAV 音频 / render broadcast scripts to WAV")
+    build_parser.add_argument("--force", action="store_true",
+                              help="输出目录不是空的、也不是本工具生成的时，仍然整体替换它 / replace a non-empty output folder we did not create")
     build_parser.add_argument("--summary-json", type=Path, default=None, metavar="FILE",
                               help="把构建摘要（篇数、定时、过期、警告）写成 JSON，供 CI 使用 / write the build summary as JSON")
     check_parser = sub.add_parser("check", help="只校验，不写文件 / validate without writing")
@@ -68,7 +94,7 @@ def make_parser() -> argparse.ArgumentParser:
     new.add_argument("--site", type=Path, default=None, metavar="DIR", help=SITE_HELP)
     serve = sub.add_parser("serve", help="本地预览：含草稿和定时公告，改动后自动刷新 / live preview")
     serve.add_argument("--host", default="127.0.0.1", help="监听地址，默认 127.0.0.1（只允许本机访问）")
-    serve.add_argument("--port", type=int, default=8000, help="端口，默认 8000")
+    serve.add_argument("--port", type=_port, default=8000, help="端口，默认 8000")
     serve.add_argument("--site", type=Path, default=None, metavar="DIR", help=SITE_HELP)
     serve.add_argument("--jobs", type=int, default=None, metavar="N", help="并行进程数 / worker processes")
     _deploy_parser(sub)
@@ -137,7 +163,8 @@ def _deploy(args: argparse.Namespace, reporter: ConsoleReporter) -> int:
 
 def _options(args: argparse.Namespace) -> BuildOptions:
     site = args.site.resolve()
-    return BuildOptions(site_dir=site, output_dir=(args.output or site / "output").absolute(),
+    # Resolved: a symlinked --output is locked, staged and swapped where it really is.
+    return BuildOptions(site_dir=site, output_dir=(args.output or site / "output").resolve(),
                         base_url=args.base_url, include_drafts=args.drafts, strict=args.strict, jobs=args.jobs,
                         use_cache=not args.no_cache, audio=getattr(args, "audio", False))
 
@@ -166,6 +193,12 @@ def main(argv: list[str] | None = None) -> int:
             site_arg = str(args.site)
         args.site_arg = site_arg
     reporter = ConsoleReporter(verbose=getattr(args, "verbose", False))
+    if args.command in ("build", "check", "serve", "new"):
+        try:
+            source_date_epoch()
+        except EpochProblem as exc:
+            reporter.note(f"错误：{exc}。输出目录未作任何改动。")
+            return 2
     try:
         return _run(args, reporter)
     except BuildError as exc:
@@ -187,10 +220,44 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         reporter.note("已中断，输出目录未作任何改动。")
         return 130
+    except PartialSync as exc:
+        reporter.note(f"环境错误：{exc.output} 是挂载点，逐个文件同步到一半时出错（{_environment(exc.cause)}）。"
+                      "输出目录现在新旧文件混合，请解决问题后重新构建。")
+        return EXIT_ENVIRONMENT
+    except OSError as exc:
+        if exc.errno not in ENVIRONMENT_ERRNOS:
+            raise_internal(reporter)
+            return 3
+        reporter.note(f"环境错误：{_environment(exc)}。这不是内容问题也不是程序缺陷；输出目录未作任何改动。")
+        return EXIT_ENVIRONMENT
     except Exception:  # a bug in the builder, not in the content
-        reporter.note("内部错误：这是程序缺陷而不是内容问题，请把以下信息发给技术人员。输出目录未作任何改动。")
-        traceback.print_exc()
+        raise_internal(reporter)
         return 3
+
+
+def raise_internal(reporter: ConsoleReporter) -> None:
+    reporter.note("内部错误：这是程序缺陷而不是内容问题，请把以下信息发给技术人员。输出目录未作任何改动。")
+    traceback.print_exc()
+
+
+# Exit code 4: the machine, not the content or the program (README: 退出码).
+EXIT_ENVIRONMENT = 4
+ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.EIO,
+                      errno.ENAMETOOLONG, errno.EMFILE, errno.ENFILE, errno.EFBIG}
+
+
+def _environment(exc: OSError) -> str:
+    where = f"“{exc.filename}”" if exc.filename else ""
+    reason = {
+        errno.ENOSPC: "磁盘已满", errno.EDQUOT: "磁盘配额已用完", errno.EACCES: "没有写入权限",
+        errno.EPERM: "操作不被允许（权限不足）", errno.EROFS: "文件系统是只读的", errno.EIO: "磁盘读写出错",
+        errno.ENAMETOOLONG: "文件名太长，目标文件系统不接受", errno.EMFILE: "打开的文件太多",
+        errno.ENFILE: "打开的文件太多", errno.EFBIG: "文件超过了系统允许的大小",
+    }.get(exc.errno, exc.strerror or "系统错误")
+    hint = {errno.ENOSPC: "请清理磁盘空间", errno.EDQUOT: "请清理磁盘空间",
+            errno.EACCES: "请检查输出目录及其上级目录的权限", errno.EPERM: "请检查输出目录及其上级目录的权限",
+            errno.EROFS: "请换一个可写的输出目录"}.get(exc.errno, "请检查磁盘和输出目录")
+    return f"{where}{reason}，{hint}"
 
 
 def _run(args: argparse.Namespace, reporter: ConsoleReporter) -> int:
@@ -217,6 +284,10 @@ def _run(args: argparse.Namespace, reporter: ConsoleReporter) -> int:
         notices = sum(1 for d in site.diagnostics if d.level == "notice")
         reporter.note(f"检查通过：{len(site.entries)} 篇公告，{warnings} 个警告" + (f"，{notices} 条提示" if notices else "") + "。")
         return 0
+    problem = refusal(options.site_dir, args.output or options.output_dir, force=args.force)
+    if problem:
+        reporter.note(f"错误：{problem}。输出目录未作任何改动。")
+        return 2
     result = build(options, reporter)
     if args.summary_json:
         from . import summary

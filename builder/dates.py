@@ -24,8 +24,25 @@ class DateProblem(ValueError):
     pass
 
 
+# Years a notice date may have: everything the site computes from a date (expiry, the next
+# scheduled moment, time zone shifts) stays far from datetime's limits (years 1 and 9999).
+MIN_YEAR, MAX_YEAR = 1900, 2999
+
+
 def parse_datetime(value, tz: tzinfo) -> datetime:
     """Return an aware datetime or raise :class:`DateProblem` (message in Chinese)."""
+    try:
+        result = _parse(value, tz)
+    except OverflowError:  # e.g. 0001-01-01T00:00+14:00 shifted into the site's time zone
+        result = None
+    if result is None or not MIN_YEAR <= result.year <= MAX_YEAR:
+        shown = value if isinstance(value, str) else str(value)
+        raise DateProblem(f"日期“{shown.strip()}”超出可用范围（{MIN_YEAR}—{MAX_YEAR} 年），请检查年份，"
+                          f"写成 {EXAMPLE} 这样的日期时间")
+    return result
+
+
+def _parse(value, tz: tzinfo) -> datetime:
     if isinstance(value, datetime):
         return value.astimezone(tz) if value.tzinfo else value.replace(tzinfo=tz)
     if isinstance(value, date):

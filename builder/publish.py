@@ -249,6 +249,11 @@ class Staging:
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def commit(self) -> None:
+        from .ownership import MARKER, MARKER_TEXT
+
+        marker = self.dir / MARKER
+        if not marker.is_file():  # the next build knows this folder is ours to replace
+            marker.write_bytes(MARKER_TEXT)
         if not self.output.exists():
             os.replace(self.dir, self.output)
             return
@@ -296,29 +301,63 @@ class Staging:
         os.waitpid(pid, 0)
 
     def _sync_into_mount(self) -> None:
-        """``output/`` is a mount point: copy new files in, then delete what is gone."""
+        """``output/`` is a mount point: copy new files in, then delete what is gone.
+
+        Each file is copied to a short temporary name (so a name that just fits the file
+        system still fits while copying) and renamed over the old one.  If the sync stops
+        half way (disk full, a name the mounted file system refuses), the error says that
+        the output now mixes old and new files, which is the truth.
+        """
         self.note = f"{self.output} 是挂载点，无法整体替换，已逐个文件同步（同步过程中网站可能短暂处于新旧混合状态）"
         new_files = set()
-        for dirpath, _dirs, files in os.walk(self.dir):
-            for name in files:
-                src = Path(dirpath) / name
-                rel = src.relative_to(self.dir)
-                new_files.add(rel)
-                dst = self.output / rel
-                _make_dirs(self.output, dst.parent)
-                if dst.is_dir() and not dst.is_symlink():  # a folder in the old site is a file now
-                    shutil.rmtree(dst)
-                tmp = dst.with_name(f".{dst.name}.tmp")
-                shutil.copyfile(src, tmp)
-                os.replace(tmp, dst)
-        for dirpath, dirs, files in os.walk(self.output, topdown=False):
-            for name in files:
-                path = Path(dirpath) / name
-                if path.relative_to(self.output) not in new_files:
-                    path.unlink()
-            if Path(dirpath) != self.output and not os.listdir(dirpath):
-                os.rmdir(dirpath)
-        shutil.rmtree(self.dir, ignore_errors=True)
+        started = False
+        try:
+            for dirpath, _dirs, files in os.walk(self.dir):
+                for name in sorted(files):
+                    src = Path(dirpath) / name
+                    rel = src.relative_to(self.dir)
+                    new_files.add(rel)
+                    dst = self.output / rel
+                    started = True
+                    _make_dirs(self.output, dst.parent)
+                    if dst.is_dir() and not dst.is_symlink():  # a folder in the old site is a file now
+                        shutil.rmtree(dst)
+                    tmp = dst.with_name(f".np-sync-{os.getpid()}.tmp")
+                    try:
+                        shutil.copyfile(src, tmp)
+                        os.replace(tmp, dst)
+                    except OSError:
+                        _unlink_quietly(tmp)
+                        raise
+            for dirpath, dirs, files in os.walk(self.output, topdown=False):
+                for name in files:
+                    path = Path(dirpath) / name
+                    if path.relative_to(self.output) not in new_files:
+                        path.unlink()
+                if Path(dirpath) != self.output and not os.listdir(dirpath):
+                    os.rmdir(dirpath)
+        except OSError as exc:
+            if not started:
+                raise
+            raise PartialSync(self.output, exc) from exc
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class PartialSync(PublishError):
+    """Synchronising a mount-point output stopped half way: the output mixes old and new files."""
+
+    def __init__(self, output: Path, cause: OSError):
+        super().__init__(f"{output}: {cause}")
+        self.output = output
+        self.cause = cause
+
+
+def _unlink_quietly(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def _die_with(parent: int) -> None:

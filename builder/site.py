@@ -119,12 +119,34 @@ class Site:
         return {e.notice.source: e for e in self.entries}
 
 
+# SOURCE_DATE_EPOCH above this (2999-12-31 00:00 UTC) is refused, like a notice date past 2999.
+MAX_EPOCH = 32503593600
+
+
+class EpochProblem(ValueError):
+    """SOURCE_DATE_EPOCH is set but is not a usable time (a usage error, message in Chinese)."""
+
+
+def source_date_epoch() -> datetime | None:
+    """SOURCE_DATE_EPOCH as a time, None when unset; EpochProblem when it is set but invalid.
+
+    Per reproducible-builds.org it is a decimal integer of seconds since 1970; anything
+    else (``1e9``, ``abc``, ``--5``, ``²``, more than 2999-12-31) is an error, never
+    silently replaced by the wall clock.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:  # unset, or set to nothing (``SOURCE_DATE_EPOCH= python build.py``)
+        return None
+    text = epoch.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 12 or int(text) > MAX_EPOCH:
+        raise EpochProblem(f"环境变量 SOURCE_DATE_EPOCH 的值“{epoch[:40]}”无效：应当是 0 到 {MAX_EPOCH} 之间的整数秒数"
+                           "（自 1970-01-01 00:00 UTC 起），例如 SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)")
+    return datetime.fromtimestamp(int(text), tz=timezone.utc)
+
+
 def build_now() -> datetime:
     """The build's notion of "now": SOURCE_DATE_EPOCH when set (reproducible builds)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().lstrip("-").isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
-    return datetime.now(tz=timezone.utc)
+    return source_date_epoch() or datetime.now(tz=timezone.utc)
 
 
 def discover(root: Path, diags: Diagnostics) -> tuple[list[str], dict[str, int], dict[str, tuple]]:

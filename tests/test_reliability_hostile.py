@@ -110,3 +110,248 @@ def test_cache_from_another_user_or_machine_is_not_trusted(tmp_path):
     assert "无法验证" in result.stderr
     again = run_build("--site", str(site), "--output", str(out))
     assert "无法验证" not in again.stderr and "没有变化" in again.stderr
+
+
+# -- items 1 and 12: the output folder must be ours --------------------------------------------------
+
+
+def _site_tree(site: Path) -> dict:
+    return {k: v for k, v in tree_digest(site).items() if not k.startswith((".cache", "output", ".output"))}
+
+
+@pytest.mark.parametrize("where", ["site", "content", "content/2022", "templates", ".cache/x", "parent"])
+def test_output_that_would_delete_the_site_is_refused(tmp_path, where):
+    site = copy_site(tmp_path / "site")
+    (site / "templates").mkdir()
+    before = _site_tree(site)
+    output = {"site": site, "parent": tmp_path}.get(where, site / where)
+    result = run_build("--site", str(site), "--output", str(output))
+    assert result.returncode == 2, result.stderr
+    assert "输出目录" in result.stderr and "Traceback" not in result.stderr
+    assert _site_tree(site) == before
+
+
+def test_symlinked_output_into_content_is_refused(tmp_path):
+    site = copy_site(tmp_path / "site")
+    link = tmp_path / "out-link"
+    link.symlink_to(site / "content")
+    before = _site_tree(site)
+    result = run_build("--site", str(site), "--output", str(link))
+    assert result.returncode == 2 and "content/" in result.stderr
+    assert _site_tree(site) == before
+
+
+@pytest.mark.parametrize("output", ["/", "~", "/usr", "/etc/notice-output", "/tmp"])
+def test_system_and_home_folders_are_never_outputs(tmp_path, output):
+    site = copy_site(tmp_path / "site")
+    result = run_build("--site", str(site), "--output", os.path.expanduser(output), "--force")
+    assert result.returncode == 2, result.stderr
+    assert "系统目录或主目录" in result.stderr
+
+
+def test_foreign_non_empty_folder_needs_force(tmp_path):
+    site = copy_site(tmp_path / "site")
+    output = tmp_path / "www"
+    output.mkdir()
+    (output / "unrelated.txt").write_text("别人的文件", encoding="utf-8")
+    result = run_build("--site", str(site), "--output", str(output))
+    assert result.returncode == 2 and "--force" in result.stderr
+    assert (output / "unrelated.txt").is_file()
+    assert run_build("--site", str(site), "--output", str(output), "--force").returncode == 0
+    assert (output / ".notice-pipeline-output").is_file() and not (output / "unrelated.txt").exists()
+    shutil.rmtree(site / ".cache")  # even without the cache's manifest the marker says it is ours
+    (site / "content/2022/05/news-1.md").unlink()
+    assert run_build("--site", str(site), "--output", str(output)).returncode == 0
+
+
+def test_existing_regular_file_as_output_is_a_clear_error(tmp_path):
+    site = copy_site(tmp_path / "site")
+    target = tmp_path / "output"
+    target.write_text("not a folder", encoding="utf-8")
+    for _ in range(2):  # and the next build is no different (nothing was moved aside)
+        result = run_build("--site", str(site), "--output", str(target))
+        assert result.returncode == 2 and "是一个文件而不是文件夹" in result.stderr, result.stderr
+    assert target.read_text(encoding="utf-8") == "not a folder"
+
+
+# -- item 2: the lock is taken on the resolved output --------------------------------------------------
+
+
+def test_symlinked_output_shares_the_lock_of_the_real_folder(tmp_path):
+    import fcntl
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    from conftest import FIXTURE_EPOCH, REPO
+
+    site = copy_site(tmp_path / "site")
+    real = tmp_path / "real"
+    assert run_build("--site", str(site), "--output", str(real)).returncode == 0
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    with open(tmp_path / ".real.lock", "a+b") as held:  # a build writing the real folder right now
+        fcntl.flock(held, fcntl.LOCK_EX)
+        proc = subprocess.Popen([sys.executable, str(REPO / "build.py"), "--site", str(site), "--output", str(link),
+                                 "--no-cache"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                env={**os.environ, "SOURCE_DATE_EPOCH": FIXTURE_EPOCH})
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.extend(l.decode() for l in proc.stderr), daemon=True)
+        reader.start()
+        deadline = time.monotonic() + 60
+        while not any("另一个构建正在写入同一个输出目录" in l for l in lines):
+            assert proc.poll() is None, "the build through the symlink did not wait: " + "".join(lines)
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    assert proc.wait(timeout=120) == 0
+    reader.join(10)
+    assert link.is_symlink() and (real / "index.html").is_file()
+    assert not list(tmp_path.glob(".link.*"))  # nothing staged under the unresolved name
+
+
+# -- item 11 (exit codes): usage errors are exit 2, content errors exit 1 --------------------------------
+
+
+@pytest.mark.parametrize("epoch", ["99999999999999999999", "253402300799", "--5", "²", "abc", "1e9"])
+def test_invalid_source_date_epoch_is_a_usage_error(tmp_path, epoch):
+    site = copy_site(tmp_path / "site")
+    for command in ("check", "build"):
+        result = run_build(command, "--site", str(site), "--output", str(tmp_path / "o"),
+                           env={"SOURCE_DATE_EPOCH": epoch})
+        assert result.returncode == 2, (command, result.stderr)
+        assert "SOURCE_DATE_EPOCH" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_port_and_base_url_are_checked_as_usage_errors(tmp_path):
+    site = copy_site(tmp_path / "site")
+    result = run_build("serve", "--site", str(site), "--port", "70000")
+    assert result.returncode == 2 and "端口" in result.stderr and "Traceback" not in result.stderr
+    for url in ("javascript:alert(1)//", "data:text/html,x", "ftp://example.org/", "//evil.example/"):
+        result = run_build("--site", str(site), "--output", str(tmp_path / "o"), "--base-url", url)
+        assert result.returncode == 2 and "http://" in result.stderr, url
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("value", ["9999-12-25", "0001-01-01T00:00+14:00", "'9999-12-31 23:59'"])
+def test_out_of_range_dates_are_content_errors(tmp_path, value):
+    site = copy_site(tmp_path / "site")
+    bad = site / "content/2022/05/far.md"
+    bad.write_text(f"---\ntitle: 年份写错的公告\ndate: {value}\n---\n正文。\n", encoding="utf-8")
+    for command in ("check", "build"):
+        result = run_build(command, "--site", str(site), "--output", str(tmp_path / "o"))
+        assert result.returncode == 1, (command, result.stderr)
+        assert "content/2022/05/far.md:3:" in result.stderr and "超出可用范围" in result.stderr
+
+
+def _limit_file_size():
+    import resource
+    import signal
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+    resource.setrlimit(resource.RLIMIT_FSIZE, (30000, 30000))
+
+
+def test_a_write_the_system_refuses_is_an_environment_error(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import FIXTURE_EPOCH, REPO
+
+    site = copy_site(tmp_path / "site")
+    out = tmp_path / "output"
+    assert run_build("--site", str(site), "--output", str(out)).returncode == 0
+    before = tree_digest(out)
+    (site / "content/2022/05/news-1.md").write_text("---\ntitle: 新的公告\ndate: 2022-05-09 08:00\n---\n"
+                                                     + "很长的正文。" * 8000 + "\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, str(REPO / "build.py"), "--site", str(site), "--output", str(out)],
+                            capture_output=True, text=True, preexec_fn=_limit_file_size,
+                            env={**os.environ, "SOURCE_DATE_EPOCH": FIXTURE_EPOCH}, timeout=300)
+    assert result.returncode == 4, result.stderr
+    assert "环境错误" in result.stderr and "Traceback" not in result.stderr
+    assert tree_digest(out) == before
+
+
+# -- real mounts (a private mount namespace; skipped where unprivileged namespaces are off) ---------------
+
+
+def _namespace_ok() -> bool:
+    import subprocess
+
+    try:
+        return subprocess.run(["unshare", "-rm", "true"], capture_output=True, timeout=20).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+needs_mounts = pytest.mark.skipif(not _namespace_ok(), reason="needs unshare -rm (user + mount namespaces)")
+
+
+def _in_namespace(script: str, **env) -> "subprocess.CompletedProcess":
+    import subprocess
+    import sys
+
+    from conftest import FIXTURE_EPOCH, REPO
+
+    full = {**os.environ, "SOURCE_DATE_EPOCH": FIXTURE_EPOCH, "PY": sys.executable,
+            "BUILD": str(REPO / "build.py"), **env}
+    return subprocess.run(["unshare", "-rm", "bash", "-euc", script], capture_output=True, text=True, env=full,
+                          timeout=600)
+
+
+@needs_mounts
+def test_disk_full_and_read_only_outputs_exit_4_and_leave_the_output(tmp_path):
+    site = copy_site(tmp_path / "site")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    (site / "content/2022/05/more.md").write_text("---\ntitle: 第二次构建的公告\ndate: 2022-05-10 08:00\n---\n正文。\n",
+                                                  encoding="utf-8")
+    script = r"""
+        mount -t tmpfs -o size=4m tmpfs "$DISK"
+        mv "$SITE/content/2022/05/more.md" "$DISK/../more.md"
+        "$PY" "$BUILD" --site "$SITE" --output "$DISK/output" >/dev/null 2>&1
+        find "$DISK/output" -type f | sort | xargs sha256sum > "$DISK/../before.txt"
+        mv "$DISK/../more.md" "$SITE/content/2022/05/more.md"
+        head -c 100M /dev/zero > "$DISK/filler" 2>/dev/null || true
+        set +e
+        "$PY" "$BUILD" --site "$SITE" --output "$DISK/output" 2> "$DISK/../full.txt"; echo "full=$?"
+        rm "$DISK/filler"
+        mount -o remount,ro "$DISK"
+        "$PY" "$BUILD" --site "$SITE" --output "$DISK/output" 2> "$DISK/../ro.txt"; echo "ro=$?"
+        find "$DISK/output" -type f | sort | xargs sha256sum > "$DISK/../after.txt"
+    """
+    result = _in_namespace(script, DISK=str(disk), SITE=str(site))
+    assert "full=4" in result.stdout and "ro=4" in result.stdout, result.stdout + result.stderr
+    full = (tmp_path / "full.txt").read_text(encoding="utf-8")
+    ro = (tmp_path / "ro.txt").read_text(encoding="utf-8")
+    assert "磁盘已满" in full and "Traceback" not in full, full
+    assert "只读" in ro and "Traceback" not in ro, ro
+    assert (tmp_path / "before.txt").read_text() == (tmp_path / "after.txt").read_text()
+
+
+@needs_mounts
+def test_mount_point_output_keeps_foreign_files_and_long_names_fit(tmp_path):
+    site = copy_site(tmp_path / "site")
+    long_name = "附" * 83 + ".txt"  # 253 bytes: fits, but not with a ".….tmp" around it
+    (site / "content/2022/06" / long_name).write_text("附件\n", encoding="utf-8")
+    doc = site / "content/2022/06/doc.md"
+    doc.write_text(doc.read_text(encoding="utf-8") + f"\n[长名附件]({long_name})\n", encoding="utf-8")
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    script = r"""
+        mount -t tmpfs tmpfs "$MNT"
+        echo keep > "$MNT/unrelated.txt"
+        set +e
+        "$PY" "$BUILD" --site "$SITE" --output "$MNT" 2> "$MNT/../first.txt"; echo "first=$?"
+        test -f "$MNT/unrelated.txt" && echo kept
+        "$PY" "$BUILD" --site "$SITE" --output "$MNT" --force 2> "$MNT/../second.txt"; echo "second=$?"
+        find "$MNT" -name '附附*' | wc -l
+        test -f "$MNT/.notice-pipeline-output" && echo marked
+    """
+    result = _in_namespace(script, MNT=str(mnt), SITE=str(site))
+    out = result.stdout.split()
+    assert "first=2" in out and "kept" in out, result.stdout + (tmp_path / "first.txt").read_text()
+    assert "second=0" in out and "marked" in out, result.stdout + (tmp_path / "second.txt").read_text()
+    assert out[out.index("second=0") + 1] == "1"
+    assert "挂载点" in (tmp_path / "second.txt").read_text(encoding="utf-8")
