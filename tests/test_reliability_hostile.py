@@ -41,7 +41,7 @@ def test_planted_pickle_in_the_cache_never_runs(tmp_path):
     out = tmp_path / "output"
     sentinel = tmp_path / "PWNED"
     cache = _cache_dir(site)
-    cache.mkdir(parents=True)
+    cache.mkdir(parents=True, exist_ok=True)
     out_key = hashlib.blake2b(str(out.absolute()).encode(), digest_size=8).hexdigest()
     payload = pickle.dumps(_Planted(sentinel))
     for stem in ("notices", "notices-delta", "scripts", "checks", f"manifest-{out_key}"):
