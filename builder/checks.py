@@ -15,7 +15,7 @@ import html
 import re
 from dataclasses import dataclass, field, replace
 from functools import partial
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from . import terms as terms_mod
@@ -483,6 +483,71 @@ def check_columns(site, settings: CheckSettings, site_text: str) -> list[Diagnos
     return diags.items
 
 
+FUTURE_WARN = timedelta(days=1)
+FUTURE_ERROR = timedelta(days=366)
+
+
+def _field_line(root: Path, notice: Notice, key: str, sub: str = "") -> int:
+    """Line of ``key`` (or of ``sub:`` below it) in the notice's file, for the rare site-level finding."""
+    start = notice.key_lines.get(key, 1)
+    if not sub:
+        return start
+    try:
+        lines = decode_text((root / notice.source).read_bytes()).split("\n")
+    except OSError:
+        return start
+    for no in range(start, len(lines) + 1):
+        if lines[no - 1].lstrip(" -").startswith(f"{sub}:") or f"{sub}:" in lines[no - 1] and no == start:
+            return no
+    return start
+
+
+def check_guards(site) -> list[Diagnostic]:
+    """Typos that publish: dates far in the future, the same 索引号 / 文号 twice, the same title on one day."""
+    diags = Diagnostics()
+    notices = [e.notice for e in site.entries if e.status != "draft"]
+    listed = {n.source for n in notices}
+    notices += [n for n in site.scheduled if n.source not in listed]
+    now = site.now
+    for n in notices:
+        if n.publish_at is not None:
+            continue  # a scheduled notice says when it goes out
+        ahead = n.date - now
+        if ahead > FUTURE_ERROR:
+            diags.error(n.source, n.key_lines.get("date", 1), "date-future",
+                        f"发布日期 {n.date:%Y-%m-%d} 比现在晚一年以上，多半是年份写错了；请核对 date。"
+                        f"如果确实要到那时才发布，请写 publish_at: {n.date:%Y-%m-%d %H:%M}（定时发布）")
+        elif ahead > FUTURE_WARN:
+            diags.warning(n.source, n.key_lines.get("date", 1), "date-future",
+                          f"发布日期 {n.date:%Y-%m-%d %H:%M} 比现在晚 {ahead.days} 天以上：公告会立即发布，"
+                          f"并一直排在首页最前面；如果想到时候再发布，请加一行 publish_at: {n.date:%Y-%m-%d %H:%M}（定时发布）")
+    for attr, name, sub in (("index_no", "索引号", "index_no"), ("number", "文号", "number")):
+        owners: dict[str, list[Notice]] = {}
+        for n in notices:
+            value = getattr(n.doc, attr, "") if n.doc is not None else ""
+            if value:
+                owners.setdefault(value, []).append(n)
+        for value, group in sorted(owners.items()):
+            if len(group) < 2:
+                continue
+            for n in group:
+                others = "、".join(sorted(o.source for o in group if o is not n))
+                diags.error(n.source, _field_line(site.root, n, "doc", sub), f"doc-{attr.replace('_', '-')}-duplicate",
+                            f"{name}“{value}”与 {others} 相同；{name}不能重复，请核对（复制旧公告时记得改掉{name}）")
+    same_day: dict[tuple, list[Notice]] = {}
+    for n in notices:
+        same_day.setdefault((n.title, n.date.date()), []).append(n)
+    for (title, day), group in sorted(same_day.items(), key=lambda item: (item[0][1], item[0][0])):
+        if len(group) < 2:
+            continue
+        for n in group:
+            others = "、".join(sorted(o.source for o in group if o is not n))
+            diags.warning(n.source, n.key_lines.get("title", 1), "title-duplicate",
+                          f"与 {others} 标题相同、日期同为 {day:%Y-%m-%d}，是不是同一篇公告发了两次？"
+                          "如果是，请删除其中一篇；如果不是，请改标题加以区分")
+    return diags.items
+
+
 def _category_line(text: str, name: str) -> int:
     for no, line in enumerate(text.split("\n"), 1):
         if re.search(r"name:\s*['\"]?" + re.escape(name) + r"['\"]?\s*[,}]?", line) or line.strip() == f"- {name}":
@@ -547,6 +612,7 @@ def check_site(site, cache=None, jobs: int | None = None) -> list[Diagnostic]:
     if cache is not None and fresh != old:
         cache.save_checks(fingerprint, dict(sorted(fresh.items())))
     diags.extend(check_columns(site, settings, _site_text(site.root)))
+    diags.extend(check_guards(site))
     return diags.sorted()
 
 

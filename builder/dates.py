@@ -13,7 +13,9 @@ from datetime import date, datetime, timezone, tzinfo
 
 _DATE_RE = re.compile(
     r"^(?P<y>\d{4})\s*(?:[-/.]|年)\s*(?P<m>\d{1,2})\s*(?:[-/.]|月)\s*(?P<d>\d{1,2})\s*日?"
-    r"(?:(?:\s+|T|\s*日?\s*)(?P<H>\d{1,2})\s*[:：]\s*(?P<M>\d{2})(?:\s*[:：]\s*(?P<S>\d{2})(?:\.\d+)?)?)?"
+    r"(?:(?:\s+|T|\s*日?\s*)(?:(?P<H>\d{1,2})\s*[:：]\s*(?P<M>\d{2})(?:\s*[:：]\s*(?P<S>\d{2})(?:\.\d+)?)?"
+    # 2024年3月5日9时30分, 9点30分, 9时, 9点30
+    r"|(?P<H2>\d{1,2})\s*[时點点]\s*(?:(?P<M2>\d{1,2})\s*分?\s*(?:(?P<S2>\d{1,2})\s*秒)?)?))?"
     r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?$"
 )
 
@@ -60,8 +62,8 @@ def _parse(value, tz: tzinfo) -> datetime:
     if not m:
         raise DateProblem(f"日期格式无法识别“{text}”，请写成 {EXAMPLE}")
     try:
-        result = datetime(int(m["y"]), int(m["m"]), int(m["d"]), int(m["H"] or 0), int(m["M"] or 0),
-                          int(m["S"] or 0))
+        result = datetime(int(m["y"]), int(m["m"]), int(m["d"]), int(m["H"] or m["H2"] or 0),
+                          int(m["M"] or m["M2"] or 0), int(m["S"] or m["S2"] or 0))
     except ValueError:
         raise DateProblem(f"日期“{text}”不存在（月份、日期或时间超出范围），请写成 {EXAMPLE}") from None
     offset = m["tz"]
@@ -75,6 +77,16 @@ def _parse(value, tz: tzinfo) -> datetime:
 
     delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
     return result.replace(tzinfo=timezone(sign * delta)).astimezone(tz)
+
+
+def has_time(value) -> bool:
+    """Whether a front matter date value names a time of day (``2022-05-04`` does not)."""
+    if isinstance(value, datetime):
+        return True
+    if isinstance(value, date) or not isinstance(value, str):
+        return False
+    m = _DATE_RE.match(value.strip())
+    return bool(m and (m["H"] or m["H2"]))
 
 
 def format_minute(dt: datetime) -> str:

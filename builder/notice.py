@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 from . import markup, paste, reader, slugs, yamlio
 from .config import SiteConfig, nearest
-from .dates import DateProblem, parse_datetime
+from .dates import DateProblem, has_time, parse_datetime
 from .diagnostics import Diagnostics
 
 LEVELS = ("日常", "蓝色", "黄色", "橙色", "红色")
@@ -45,7 +45,7 @@ SCALAR_FIELDS = ("slug", "category", "level", "editor", "source", "image", "imag
 _TAG_SPLIT = re.compile(r"\s*[,，、;；]\s*")
 # What ``build.py new`` writes before the editor has: never published by mistake.
 PLACEHOLDER_BODY = "在这里写正文。"
-PLACEHOLDER_TITLES = {"关于……的通知", "关于...的通知", "标题", "在这里写标题", "公告标题", "新公告"}
+PLACEHOLDER_TITLES = {"关于……的通知", "关于…的通知", "关于...的通知", "在这里写标题"}  # the guide's examples
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,7 @@ class Notice:
     image_caption: str = ""
     attachments: tuple[Attachment, ...] = ()
     doc: DocInfo | None = None
+    date_only: bool = False  # ``date`` was written without a time of day: pages show the day only
     closing: paste.Closing | None = None  # the 落款 (issuers, date) the body ends with: the broadcast close
     assets: tuple[str, ...] = ()  # site-relative paths of local files the body refers to
     links: tuple[tuple[str, str], ...] = ()  # (href as written, resolved site-relative path) of .md links
@@ -173,10 +174,23 @@ def resolve_local(ref: str, notice_rel: str, content_dir: str = "content", *, ur
 
 
 _REF_RE = re.compile(r'(?:src|href)="([^"]*)"')
+# Paths on the editor's own computer: readers of the website cannot open them.
+LOCAL_PATH = re.compile(r"^\s*(?:[A-Za-z]:[\\/]|file:|\\\\|/(?:home|Users|tmp|mnt|media|root|var|opt|srv)/)",
+                        re.IGNORECASE)
+_BODY_LOCAL_REF = re.compile(
+    r"""(?:\]\(\s*<?|(?:src|href)\s*=\s*["']?)((?:[A-Za-z]:[\\/]|file:|\\\\|/(?:home|Users|tmp|mnt|media|root)/)"""
+    r"""[^)"'>\n]*)""", re.IGNORECASE)
 
 
-def load_notice(data: bytes, rel: str, config: SiteConfig, exists, diags: Diagnostics) -> Notice | None:
-    """Validate one notice file.  ``exists(site_rel_path) -> int|None`` gives a file's size."""
+def _local_path_message(where: str, ref: str, example: str) -> str:
+    return (f"{where}“{ref.strip()}”是本机电脑上的路径，网站的读者打不开；请把文件复制到公告旁边（同一个文件夹），"
+            f"再只写文件名，例如 {example}")
+
+
+def load_notice(data: bytes, rel: str, config: SiteConfig, exists, diags: Diagnostics,
+                find_case=None) -> Notice | None:
+    """Validate one notice file.  ``exists(site_rel_path) -> int|None`` gives a file's size;
+    ``find_case(site_rel_path) -> str|None`` the existing file whose name differs only in case."""
     raw = reader.read(data, rel, diags)
     if raw is None:
         return None
@@ -205,10 +219,13 @@ def load_notice(data: bytes, rel: str, config: SiteConfig, exists, diags: Diagno
 
     title = _text(fields.get("title"))
     if not title:
+        hint = yamlio.comment_hint(raw.text.split("\n")[line("title") - 1]) if "title" in fields else ""
         diags.error(rel, line("title") if "title" in fields else 1, "title-missing",
-                    "缺少标题：请添加一行 title: 标题文字")
+                    hint or "缺少标题：请添加一行 title: 标题文字")
     elif isinstance(fields.get("title"), (dict, list)):
-        diags.error(rel, line("title"), "field-type", "标题应当是一行文字")
+        diags.error(rel, line("title"), "field-type",
+                    "标题应当是一行文字；以 [ 或 { 开头的标题请用英文单引号括起来，例如 title: '[转发]关于……的通知'，"
+                    "或改用中文括号【】")
         title = ""
 
     tz = config.tz
@@ -266,8 +283,19 @@ def load_notice(data: bytes, rel: str, config: SiteConfig, exists, diags: Diagno
 
     draft = _bool(fields.get("draft"), rel, line("draft"), "draft", diags)
 
+    def case_hint(target: str) -> str:
+        other = find_case(target) if find_case is not None else None
+        if not other:
+            return ""
+        return (f"；有一个只有大小写不同的文件 {posixpath.basename(other)}，网站服务器区分大小写，"
+                f"请把文件名写成 {posixpath.basename(other)}")
+
     def local_file(ref, key: str) -> tuple[str, int] | None:
         ref = _text(ref)
+        if LOCAL_PATH.match(ref):
+            diags.error(rel, line(key), "local-path",
+                        _local_path_message(f"“{key}”写的", ref, f"{key}: {posixpath.basename(ref.replace(chr(92), '/'))}"))
+            return None
         target = resolve_local(ref, rel, url=False)
         if target is None:
             diags.error(rel, line(key), "path-outside",
@@ -275,8 +303,10 @@ def load_notice(data: bytes, rel: str, config: SiteConfig, exists, diags: Diagno
             return None
         size = exists(target)
         if size is None:
-            diags.error(rel, line(key), "file-missing",
-                        f"“{key}”指向的文件“{ref}”不存在（应在 {target}），请检查文件名或把文件放到公告旁边")
+            hint = case_hint(target)
+            diags.error(rel, line(key), "file-case" if hint else "file-missing",
+                        f"“{key}”指向的文件“{ref}”不存在（应在 {target}）"
+                        + (hint or "，请检查文件名或把文件放到公告旁边"))
             return None
         return target, size
 
@@ -355,10 +385,18 @@ def load_notice(data: bytes, rel: str, config: SiteConfig, exists, diags: Diagno
             links.append((ref, target))
             continue
         if exists(target) is None:
-            diags.error(rel, _find_line(raw.text, ref), "asset-missing",
-                        f"正文引用的文件“{ref}”不存在（应在 {target}），请检查文件名或把文件放到公告旁边")
+            hint = case_hint(target)
+            diags.error(rel, _find_line(raw.text, ref), "file-case" if hint else "asset-missing",
+                        f"正文引用的文件“{ref}”不存在（应在 {target}）" + (hint or "，请检查文件名或把文件放到公告旁边"))
         else:
             assets.append(target)
+
+    for m in _BODY_LOCAL_REF.finditer(raw.body):
+        ref = m.group(1).strip()
+        name = posixpath.basename(ref.replace("\\", "/")) or "photo.jpg"
+        diags.error(rel, raw.body_line + raw.body.count("\n", 0, m.start(1)) if raw.kind == "md"
+                    else _find_line(raw.text, ref), "local-path",
+                    _local_path_message("正文中的图片或链接地址", ref, f"![图片内容描述]({name})"))
 
     if len(diags.errors) > n_errors or date is None:
         return None
@@ -369,7 +407,7 @@ def load_notice(data: bytes, rel: str, config: SiteConfig, exists, diags: Diagno
         editor=_text(fields.get("editor")), origin=_text(fields.get("source")) or config.default_source,
         level=level, draft=draft, publish_at=publish_at, expires=expires, updated=updated,
         image=image, image_alt=_text(fields.get("image_alt")), image_caption=_text(fields.get("image_caption")),
-        attachments=tuple(attachments), doc=doc, closing=rendered.closing, assets=tuple(assets), links=tuple(links),
+        attachments=tuple(attachments), doc=doc, closing=rendered.closing, date_only=not has_time(fields["date"]), assets=tuple(assets), links=tuple(links),
         key_lines=lines, body_line=raw.body_line, stage_fields=stage_fields,
         digest=hashlib.blake2b(data, digest_size=16).hexdigest(),
     )

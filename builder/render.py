@@ -221,7 +221,8 @@ class Renderer:
         site, config = self.site, self.config
         # What a list or a neighbour link shows of a notice, as a short digest.
         sig = {id(e): blake2b("\x1f".join((e.path, e.notice.title, str(e.notice.date.timestamp()), e.status,
-                                           "x" if e.expired else "", e.notice.level, e.notice.category)
+                                           "x" if e.expired else "", e.notice.level, e.notice.category,
+                                           "d" if e.notice.date_only else "")
                                           ).encode(), digest_size=8).hexdigest()
                for e in site.entries}
 

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -243,8 +244,22 @@ def _load_one(root: str, rel: str, config: SiteConfig, others: dict[str, int]) -
         deps[path] = others.get(path)
         return deps[path]
 
-    notice = load_notice(data, rel, config, exists, diags)
+    notice = load_notice(data, rel, config, exists, diags, partial(_case_match, others))
     return notice, diags.items, tuple(sorted(deps.items()))
+
+
+_lowered: dict = {}  # id(others) -> (others, {lower-case path: path}), built on first need
+
+
+def _case_match(others: dict[str, int], path: str) -> str | None:
+    """The file under content/ whose path differs from ``path`` only in letter case (``.JPG`` for ``.jpg``)."""
+    kept = _lowered.get(id(others))
+    if kept is None or kept[0] is not others:
+        kept = (others, {p.lower(): p for p in others})
+        _lowered.clear()
+        _lowered[id(others)] = kept
+    found = kept[1].get(path.lower())
+    return found if found != path else None
 
 
 def load_notices(root: Path, rels: list[str], config: SiteConfig, others: dict[str, int],

@@ -271,6 +271,10 @@ def explain(text: str, line: int, exc: Exception) -> tuple[int, str]:
             return no, (f"“{m.group(1)}:”后面少了一个空格，YAML 不会把它当作字段；"
                         f"请在英文冒号后加一个空格：{m.group(1)}: {m.group(2)}")
     for no, src in candidates:
+        hint = value_hint(src)
+        if hint:
+            return no, hint
+    for no, src in candidates:
         m = re.match(r"^\s*([^\s:#][^:]*):\s+(.*)$", src)
         if m and re.search(r":(\s|$)", m.group(2)) and not m.group(2).startswith(("'", '"', "|", ">")):
             key = m.group(1).strip()
@@ -278,3 +282,40 @@ def explain(text: str, line: int, exc: Exception) -> tuple[int, str]:
                         f"请把冒号改成中文冒号“：”，或用英文引号把整个值括起来，例如 {key}: \"{m.group(2)}\"")
     problem = getattr(exc, "problem", None) or str(exc)
     return line, f"YAML 格式错误（{problem}），请检查这一行的冒号、引号和缩进"
+
+
+_KEY_VALUE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*):[ \t]+(\S.*?)\s*$")
+
+
+def value_hint(src: str) -> str:
+    """Advice for a one-line value YAML reads as something else: ``[转发]…``, ``{…}…``, ``"关于"两节"…"``, ``#…``."""
+    m = _KEY_VALUE.match(src)
+    if not m:
+        return ""
+    key, value = m.group(1), m.group(2)
+    quoted = "'" + value.replace("'", "''") + "'"
+    if value.startswith(("[", "{")) and not re.fullmatch(r"\[[^\]]*\]|\{[^}]*\}", value):
+        bracket = "【】" if value.startswith("[") else "｛｝"
+        return (f"“{key}”的值以英文{'方括号“[”' if value.startswith('[') else '花括号“{”'}开头，YAML 会把它当作"
+                f"{'列表' if value.startswith('[') else '映射'}而读不懂后面的文字；请用英文单引号把整个值括起来："
+                f"{key}: {quoted}，或改用中文括号{bracket}")
+    if value.startswith('"') and value.count('"') > 2:
+        inner = value[1:-1] if value.endswith('"') and len(value) > 1 else value[1:]
+        if '"' in inner:
+            fixed = re.sub(r'"([^"]*)"', r"“\1”", inner)
+            return (f"“{key}”的值里有英文双引号，YAML 在第二个双引号处就认为值结束了；"
+                    f"请把值里的引号改成中文引号：{key}: {fixed}，或外面改用英文单引号：{key}: '{inner}'")
+    return ""
+
+
+_COMMENT_VALUE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*):[ \t]+#(.*)$")
+
+
+def comment_hint(src: str) -> str:
+    """A value that starts with ``#`` (``title: #紧急#…``): YAML reads a comment and the value is empty."""
+    m = _COMMENT_VALUE.match(src)
+    if not m:
+        return ""
+    key, rest = m.group(1), "#" + m.group(2).rstrip()
+    return (f"“{key}”的值以 # 开头，YAML 把 # 之后的内容当作注释，所以“{key}”是空的；"
+            f"请用英文引号把整个值括起来：{key}: \"{rest}\"，或把 # 改成中文的＃或【】")

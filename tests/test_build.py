@@ -81,7 +81,7 @@ def test_base_url_override_and_drafts(tmp_path):
 def test_example_site_builds_without_warnings(tmp_path):
     """The README's first command: the example site builds clean, meeting report as specified."""
     out = tmp_path / "example"
-    result = run_build("--output", str(out), "--strict", env={"SOURCE_DATE_EPOCH": "1764300000"})
+    result = run_build("--output", str(out), "--strict", env={"SOURCE_DATE_EPOCH": "1795838400"})  # 2026-11-28
     assert result.returncode == 0, result.stderr
     assert "警告" not in result.stderr
     html = (out / "2022/05/meeting-report.html").read_text(encoding="utf-8")

