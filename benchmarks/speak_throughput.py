@@ -56,11 +56,11 @@ def _best_of(fn, text: str, repeat: int = 3) -> float:
 def scaling() -> int:
     worst = 0.0
     for piece in ADVERSARIAL:
-        small = _best_of(normalize, piece * (5000 // len(piece)))
-        large = _best_of(normalize, piece * (20000 // len(piece)))
+        small = _best_of(normalize, piece * (20000 // len(piece)))
+        large = _best_of(normalize, piece * (80000 // len(piece)))
         ratio = large / max(small, 1e-6)
         worst = max(worst, ratio)
-        print(f"{piece!r:10} 5k chars {small * 1000:7.1f} ms   20k chars {large * 1000:7.1f} ms   ratio {ratio:4.1f}")
+        print(f"{piece!r:10} 20k chars {small * 1000:7.1f} ms   80k chars {large * 1000:7.1f} ms   ratio {ratio:4.1f}")
     print(f"worst ratio {worst:.1f} (4 = linear, 16 = quadratic)")
     return 0
 
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--table", type=Path, default=GOLDEN,
                         help="another golden table (e.g. an older version, to compare like with like)")
     parser.add_argument("--scaling", action="store_true",
-                        help="time adversarial inputs of 5,000 and 20,000 characters and print the ratios "
+                        help="time adversarial inputs of 20,000 and 80,000 characters and print the ratios "
                              "(about 4 means linear, about 16 quadratic)")
     args = parser.parse_args(argv)
     if args.scaling:

@@ -124,7 +124,7 @@ _ADVERSARIAL = ("1-", "-1", "1.", "12:00", "1/", "1,", "1年", "1·", "（1", "1
 def test_long_digit_runs_are_linear(text: str) -> None:
     """20,000 characters in well under a second (a quadratic pattern would take minutes).
 
-    Ratios between 5,000 and 20,000 characters: ``python benchmarks/speak_throughput.py --scaling``."""
+    Ratios between 20,000 and 80,000 characters: ``python benchmarks/speak_throughput.py --scaling``."""
     start = time.perf_counter()
     spoken = to_spoken(text)
     assert time.perf_counter() - start < 1.0
