@@ -41,7 +41,8 @@ ACTION = ("请", "务必", "不得", "禁止", "严禁", "非必要不", "切勿
           "停电", "放假", "暂停", "需", "应当", "要")
 TIME_RE = re.compile(r"[0-9０-９]+\s*(?:月|日|号|时|点|:|：)|[上下]午|早晨|晚上|凌晨|中午|今天|明天|即日起|期间|之前|以前|前")
 PLACE_RE = re.compile(r"(?:路|街|村|社区|镇|乡|小区|医院|学校|广场|中心|市场|商超|公园|景点|水库|河道|路段|区域|卫生院)")
-PHONE_RE = re.compile(r"(?:电话|热线)[：:\s]*[0-9（(][0-9\-—（）() ]{4,}[0-9]|0[0-9]{2,3}-[0-9]{7,8}|(?<![0-9])1[2-9][0-9]{9}(?![0-9])")
+PHONE_RE = re.compile(r"(?:电话|热线|拨打)[：:\s]*[0-9（(][0-9\-－—（）() ]{2,}[0-9]|0[0-9]{2,3}[-－—][0-9]{7,8}"
+                      r"|(?<![0-9])1[2-9][0-9]{9}(?![0-9])|(?<![0-9])[48]00[-－]?[0-9]{3}[-－]?[0-9]{3,4}(?![0-9])")
 LOCAL_RE = re.compile(r"我市|本市|我县|本县|我区|本区")
 MARKER_RE = re.compile(r"^\s*(?:[一二三四五六七八九十]+是|[0-9]+[.、．]|[（(][一二三四五六七八九十0-9]+[)）])\s*")
 SALUTATION_RE = re.compile(r"^(?:尊敬的[^：:]{0,12}|各[^：:]{0,40}(?:政府|办事处|部门|单位|村民|居民)[^：:]{0,20})[：:]$")
@@ -49,6 +50,7 @@ _ORG = r"[^，。,]{2,30}?(?:公司|政府|办公室|中心|局|委员会|气象
 _DATE = r"[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日"
 SIGNATURE_RE = re.compile(rf"^(?:{_ORG}|{_DATE}|{_ORG}\s*{_DATE})。?$")
 FRAMING_RE = re.compile(r"^(?:为了?|就|面对|根据|按照|围绕|对照|经)[^，,]*[，,]$|现将.*如下|特此|如下[：:。]?$")
+ENUMERATION_RE = re.compile(r"(?:[^、，,。：:；;]{2,14}、){2,}[^、，,。：:；;]{2,14}")  # 甲、乙、丙 (three or more)
 STRONG = ("请", "务必", "不得", "禁止", "严禁", "非必要不", "切勿", "不要")
 RESIDENT = ("群众", "居民", "村民", "市民", "用户", "人员", "家中", "户", "师生", "老人", "儿童", "返")
 
@@ -72,54 +74,101 @@ def count_chars(text: str) -> int:
     return len(text.translate(_UNSPOKEN))
 
 
-def html_blocks(html: str) -> list[str]:
-    """Plain text of each block (paragraph, list item, table row) of a rendered body.
+class FactList(str):
+    """A block holding a whole list of places, roads, villages or times: kept whole, never cut."""
 
-    Headings are left out (they are labels, not sentences); list items that
-    follow a paragraph ending in a colon are joined to it with 、.
+
+LIST_TAGS = {"ul", "ol", "table"}
+_UNITS = (("时段", TIME_RE), ("处", PLACE_RE))
+_CN_COUNT = "零一二三四五六七八九十"
+
+
+def _count_word(n: int) -> str:
+    if n <= 10:
+        return _CN_COUNT[n]
+    tens, ones = divmod(n, 10)
+    if n >= 100:
+        return str(n)
+    return ("" if tens == 1 else _CN_COUNT[tens]) + "十" + (_CN_COUNT[ones] if ones else "")
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", "", text) if re.search(r"[\u4e00-\u9fff]", text) else " ".join(text.split())
+
+
+def _list_items(element) -> list[str]:
+    """The items of an ol/ul (one per li) or a table (one per body row, cells joined by commas)."""
+    items: list[str] = []
+    if element.tag == "table":
+        for row in element.iter("tr"):
+            parent = row.getparent()
+            cells = [c for c in row if isinstance(c.tag, str) and c.tag in ("td", "th")]
+            if (parent is not None and parent.tag == "thead") or (cells and all(c.tag == "th" for c in cells)):
+                continue  # the header row labels the columns
+            text = "，".join(t for t in (_flat(c.text_content()).strip("，,；;。") for c in cells) if t)
+            if text:
+                items.append(text)
+        return items
+    for li in element:
+        if isinstance(li.tag, str) and li.tag == "li":
+            text = MARKER_RE.sub("", _flat(li.text_content())).strip().rstrip("；;。，,、")
+            if text:
+                items.append(text)
+    return items
+
+
+def fact_list(lead: str, items: list[str]) -> str:
+    """A lead ("对以下区域临时停水：") and every item as one sentence: "……，共四处：甲、乙、丙、丁。"."""
+    lead = lead.rstrip("：:，, ")
+    if len(items) == 1:
+        return FactList((lead + "：" if lead else "") + items[0] + "。")
+    short = all(count_chars(i) <= 14 and not re.search(r"[，,。；;]", i) for i in items)
+    joined = ("、" if short else "；").join(items)
+    unit = "项"
+    for word, pattern in _UNITS:
+        if sum(1 for i in items if pattern.search(i)) * 2 > len(items):
+            unit = word
+            break
+    count = f"共{_count_word(len(items))}{unit}："
+    return FactList((f"{lead}，{count}" if lead else count) + joined + "。")
+
+
+def html_blocks(html: str) -> list[str]:
+    """Plain text of each block (paragraph, list, table) of a rendered body.
+
+    Headings are left out (they are labels, not sentences), and so is the 落款
+    (``p.closing``: the script has its own close).  A list or table of places,
+    roads, villages or times -- or any list after a paragraph ending in a colon --
+    becomes one :class:`FactList` sentence holding every item.
     """
     if not html.strip():
         return []
     root = lxml.html.fragment_fromstring(html, create_parent="div")
     blocks: list[str] = []
-    tags: list[str] = []
     for element in root.iter():
-        if not isinstance(element.tag, str) or element.tag not in BLOCK_TAGS:
+        tag = element.tag
+        if not isinstance(tag, str) or (tag not in BLOCK_TAGS and tag not in LIST_TAGS):
             continue
-        if any(isinstance(a.tag, str) and a.tag in BLOCK_TAGS for a in element.iterancestors()):
-            continue  # nested (e.g. p inside li): the outer block has the text
-        if element.tag == "tr":
-            cells = [c.text_content().strip() for c in element if isinstance(c.tag, str)]
-            if element.getparent() is not None and element.getparent().tag == "thead":
+        if any(isinstance(a.tag, str) and (a.tag in BLOCK_TAGS or a.tag in LIST_TAGS) for a in element.iterancestors()):
+            continue  # nested: the outer block has the text
+        if tag in LIST_TAGS:
+            items = _list_items(element)
+            if not items:
                 continue
-            text = "，".join(c for c in cells if c) + "。"
-        else:
-            text = element.text_content()
-        text = re.sub(r"\s+", "", text) if re.search(r"[\u4e00-\u9fff]", text) else " ".join(text.split())
-        if not text or element.tag.startswith("h"):
+            lead = blocks[-1] if blocks and blocks[-1].endswith(("：", ":")) else ""
+            factual = sum(1 for i in items if PLACE_RE.search(i) or TIME_RE.search(i)) * 2 > len(items)
+            if lead or factual or tag == "table":
+                if lead:
+                    blocks.pop()
+                blocks.append(fact_list(lead, items))
+            else:  # a list of instructions: each item its own sentence
+                blocks.extend(item + "。" for item in items)
             continue
-        if element.tag == "li" and blocks and (blocks[-1].endswith(("：", ":")) or tags[-1] in ("li+", "li.")):
-            item = text.rstrip("；;。，,")
-            sentence_like = count_chars(item) > 14 or any(c in item for c in "，,。")
-            if blocks[-1].endswith(("：", ":")):
-                # "对以下区域停水：" + short items -> one sentence; full-sentence items stand alone
-                blocks[-1] = blocks[-1] + item + ("。" if sentence_like else "")
-                tags[-1] = "li." if sentence_like else "li+"
-            elif tags[-1] == "li+" and not sentence_like:
-                blocks[-1] += "、" + item
-            else:
-                if tags[-1] == "li+":
-                    blocks[-1] += "。"
-                blocks.append(item + "。")
-                tags.append("li.")
+        if "closing" in (element.get("class") or "").split() or tag.startswith("h"):
             continue
-        if tags and tags[-1] == "li+":
-            blocks[-1] += "。"
-            tags[-1] = "p"
-        blocks.append(text)
-        tags.append(element.tag)
-    if tags and tags[-1] == "li+":
-        blocks[-1] += "。"
+        text = _flat(element.text_content())
+        if text:
+            blocks.append(text)
     return blocks
 
 
@@ -129,6 +178,7 @@ class Candidate:
     text: str
     score: int
     action: bool
+    whole: bool = False  # a fact list: always kept, never cut
 
 
 def _clause_kind(clause: str) -> str:
@@ -160,6 +210,9 @@ def _score(text: str) -> tuple[int, bool]:
 def sentences_of(blocks: list[str]) -> list[str]:
     out: list[str] = []
     for block in blocks:
+        if isinstance(block, FactList):
+            out.append(block)
+            continue
         if SALUTATION_RE.match(block) or SIGNATURE_RE.match(block):
             continue
         for sentence in SENTENCE_END.split(block):
@@ -170,12 +223,24 @@ def sentences_of(blocks: list[str]) -> list[str]:
 
 
 def candidates(blocks: list[str], locality: str = "") -> list[Candidate]:
-    """Sentences reduced to their useful clauses, scored."""
+    """Sentences reduced to their useful clauses, scored; a fact list is kept whole."""
     found: list[Candidate] = []
     lead_given = False
     for index, sentence in enumerate(sentences_of(blocks)):
+        whole = isinstance(sentence, FactList)
         if locality:
             sentence = LOCAL_RE.sub(locality, sentence)
+        if whole:
+            score, action = _score(sentence)
+            found.append(Candidate(index, sentence, score + 3, action, True))
+            lead_given = lead_given or bool(TIME_RE.search(sentence))
+            continue
+        if ENUMERATION_RE.search(sentence) and PLACE_RE.search(sentence) and not _DROP_RE.search(sentence):
+            # "停水范围：建设路、湖滨大道、朝阳社区、跃进路": an enumeration of places is kept whole
+            text = sentence.strip().rstrip("。！？!?；;") + "。"
+            score, action = _score(text)
+            found.append(Candidate(index, text, score + 3, action, True))
+            continue
         clauses = [c for c in CLAUSE_SPLIT.split(sentence) if c.strip()]
         kept = [c for c in clauses if _clause_kind(c) == "keep"]
         if not kept:
@@ -200,10 +265,12 @@ def candidates(blocks: list[str], locality: str = "") -> list[Candidate]:
 
 
 def select(found: list[Candidate], budget: int) -> list[Candidate]:
-    """Best-scoring sentences that fit in ``budget`` 字, in document order."""
-    chosen: list[Candidate] = []
-    used = 0
+    """Every fact list, then the best-scoring sentences that fit in ``budget`` 字, in document order."""
+    chosen = [c for c in found if c.whole]
+    used = sum(count_chars(c.text) for c in chosen)
     for cand in sorted(found, key=lambda c: (-c.score, c.index)):
+        if cand.whole:
+            continue
         n = count_chars(cand.text)
         if used + n <= budget:
             chosen.append(cand)

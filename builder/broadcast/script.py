@@ -412,10 +412,11 @@ def build_script(entry: Entry, raw, slug: str, settings: BroadcastSettings, now:
             return None
         source_text = "\n".join(sentences)
         if not contact:
-            contact = _first_phone(body) or settings.contact
+            contact = first_phone(re.sub(r"<[^>]+>", "", body)) or settings.contact
     else:
         source_text = written
-        contact = contact or settings.contact
+        # the script's own number first: listeners must not hear two different numbers
+        contact = contact or first_phone(written) or settings.contact
     code = draft_code(source_text) if auto else ""
     if not auto:
         approved = status != PENDING
@@ -442,10 +443,8 @@ def build_script(entry: Entry, raw, slug: str, settings: BroadcastSettings, now:
     body = draft.split_sentences(spoken, settings.sentence_chars)
     chars = draft.count_chars("".join(body))
     if chars > limit:
-        if auto:
-            body = draft.trim(body, limit)
-            review.append(f"草稿超过 {limit} 字，已截短。")
-            chars = draft.count_chars("".join(body))
+        if auto:  # never cut: a draft that drops a place or a time is worse than a long one
+            review.append(f"草稿有 {chars} 字，超过 {limit} 字的上限；为保留全部地点、时间和电话没有截短，请审核时压缩。")
         else:
             kind = "应急" if emergency else "日常"
             diags.warning(rel, line("script") if isinstance(raw, dict) else top, "broadcast-too-long",
@@ -462,13 +461,15 @@ def build_script(entry: Entry, raw, slug: str, settings: BroadcastSettings, now:
         if key and body and key == body[-1] and len(body) == 1:
             key = ""
     contact_line = f"联系电话：{to_spoken(contact, keep=keep)}。" if contact else ""
+    if contact and _bare(to_spoken(contact, keep=keep)) in _bare("".join(body)):
+        contact_line = ""  # the script already gives its number: not a second time, never a different one
     attention = settings.attention.rstrip("！!。，,") + "！"
     title = re.sub(r"\s+", "，", _title(notice.title, settings.locality).strip())
     intro_line = (f"现在播送{issuer}{_spoken_when(notice.date, emergency)}发布的{_kind(notice, level)}。"
                   f"{_spoken_sentence(title, keep)}")
     intro = (attention, attention) if emergency else (attention,)
     intro = intro + (intro_line,)
-    close = f"{issuer}，{to_spoken(f'{notice.date.year}年{notice.date.month}月{notice.date.day}日')}。"
+    close = _close(notice, issuer)
 
     script = Script(
         slug=slug, source=rel, title=notice.title, page=entry.path, level=level, regions=tuple(regions),
@@ -550,12 +551,45 @@ def _spoken_when(when: datetime, with_time: bool) -> str:
     return to_spoken(written)
 
 
-_PHONE_IN_BODY = re.compile(r"(?<![0-9])(?:0[0-9]{2,3}-[0-9]{7,8}|1[3-9][0-9]{9}|12345)(?![0-9])")
+# Phone numbers as notices write them: area code with an ASCII, full-width or dash hyphen (0375－8123377),
+# 转 extensions, mobiles, 400/800 numbers, and 5-digit hotlines (12345, 12315, 95598) after a phone word.
+_DASH = "-－—–"
+PHONE_IN_TEXT = re.compile(
+    rf"(?<![0-9])(?:[（(]?0[0-9]{{2,3}}[)）]?[{_DASH} ]?[0-9]{{7,8}}(?:[{_DASH}][0-9]{{1,5}}|\s*转\s*[0-9]{{1,5}})?"
+    rf"|1[3-9][0-9][{_DASH} ]?[0-9]{{4}}[{_DASH} ]?[0-9]{{4}}"
+    rf"|[48]00[{_DASH} ]?[0-9]{{3}}[{_DASH} ]?[0-9]{{3,4}})(?![0-9])"
+)
+# 110/119/120 are not a notice's contact number; 12345-style service hotlines are
+HOTLINE_IN_TEXT = re.compile(r"(?:电话|热线|拨打|专线|号码)[^。；;0-9]{0,8}?(?<![0-9])(1[0-9]{4}|9[0-9]{4})(?![0-9])")
 
 
-def _first_phone(body_html: str) -> str:
-    m = _PHONE_IN_BODY.search(re.sub(r"<[^>]+>", "", body_html))
-    return m.group() if m else ""
+def _bare(text: str) -> str:
+    return re.sub(r"[，、。；：\s]", "", text)
+
+
+def first_phone(text: str) -> str:
+    """The first phone number written in ``text``, hyphens as ASCII ("0375-8123377", "12345"), or ""."""
+    found = [(m.start(), m.group()) for m in PHONE_IN_TEXT.finditer(text)][:1]
+    found += [(m.start(1), m.group(1)) for m in HOTLINE_IN_TEXT.finditer(text)][:1]
+    if not found:
+        return ""
+    number = min(found)[1]
+    number = re.sub(f"[{_DASH}]", "-", number)
+    return re.sub(r"\s*转\s*", "转", number)
+
+
+def _close(notice: Notice, issuer: str) -> str:
+    """The script's last line: the 落款 (issuers and date) when the notice ends with one, else issuer and date."""
+    closing = getattr(notice, "closing", None)
+    if closing is not None and closing.issuers:
+        who = "、".join(closing.issuers)
+        if closing.year:
+            when = to_spoken(f"{closing.year}年{closing.month}月{closing.day}日")
+        else:
+            when = closing.date_text  # already in Chinese numerals (二〇二六年六月十日)
+            when = when.replace("〇", "零")
+        return f"{who}，{when}。"
+    return f"{issuer}，{to_spoken(f'{notice.date.year}年{notice.date.month}月{notice.date.day}日')}。"
 
 
 def _tone_marks(syllables: tuple[str, ...]) -> str:
