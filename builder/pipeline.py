@@ -287,7 +287,7 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
 
     reporter.stage("规划页面")
     from .broadcast import script as broadcast
-    from .broadcast.outputs import broadcast_files, lastmod, links, render_audio
+    from .broadcast.outputs import INDEX_PAGE as BROADCAST_PAGE, broadcast_files, lastmod, links, render_audio
     from .feeds import feed_files
     from .render import Renderer, static_files
     from .sitemap import robots_txt, sitemap_xml
@@ -300,7 +300,9 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
         wavs, seconds, problem = render_audio(plan, reporter)
         if problem:
             notes.append(problem)
-    renderer = Renderer(site, {"broadcast_links": links(plan)}, fingerprint)
+    # A stage switched off in site.yaml publishes nothing: no files, no sitemap entry, no links to it.
+    broadcast_on, search_on = plan.settings.enabled, _search_enabled(site)
+    renderer = Renderer(site, {"broadcast_links": links(plan), "search_enabled": search_on}, fingerprint)
     jobs = renderer.plan(fingerprint)
     old_pages = manifest.pages if manifest else {}
     old_files = manifest.files if manifest else {}
@@ -320,14 +322,17 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
         files[path] = key
         if data is not None:
             payloads[path] = data
-    reporter.stage("生成广播稿")
-    for path, key, data in broadcast_files(plan, renderer, wavs, seconds, fingerprint, old_files):
-        files[path] = key
-        if data is not None and old_files.get(path) != key:
-            payloads[path] = data
-    add("sitemap.xml", sitemap_xml(site, extra={"broadcast/index.html": lastmod(plan) or site.now}))
+    if broadcast_on:
+        reporter.stage("生成广播稿")
+        for path, key, data in broadcast_files(plan, renderer, wavs, seconds, fingerprint, old_files):
+            files[path] = key
+            if data is not None and old_files.get(path) != key:
+                payloads[path] = data
+    # The broadcaster page's date: its newest script, else the site's newest notice (never the clock).
+    extra = {BROADCAST_PAGE: lastmod(plan)} if broadcast_on else {}
+    add("sitemap.xml", sitemap_xml(site, extra=extra, search=search_on))
     add("robots.txt", robots_txt(site))
-    for path, source in static_files(site.root):
+    for path, source in static_files(site.root, broadcast=broadcast_on, search=search_on):
         add(path, source)
     for source in site.assets:
         add(urls.asset_path(source), site.root / source, digest(site.inputs.get(source)))
@@ -341,7 +346,7 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
     search_key = ""
     shards_todo: list = []
     shards_all: list = []
-    if _search_enabled(site):
+    if search_on:
         from .search import LISTING, pagefind_available, plan_shards, shard_of
 
         shards_all = plan_shards([(job.path, job.key) for job in jobs if job.method == "notice_page"])

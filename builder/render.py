@@ -156,6 +156,7 @@ class Renderer:
             "categories": self.config.categories,
             "include_drafts": site.include_drafts,
             "tag_paths": {t.name: urls.tag_page(t.slug) for t in site.tags},
+            "search_enabled": True,  # false: no search page, and no page links to one
         }
         self.common.update(extra_context or {})  # e.g. broadcast_links from the broadcast stage
         self._templates: dict[str, jinja2.Template] = {}
@@ -270,7 +271,8 @@ class Renderer:
                         [(c.name, len(site.by_category[c.name]), sigs(site.by_category[c.name][:50]))
                          for c in config.categories]))
         jobs.append(job(urls.CONTACT_PAGE, "contact_page", ()))
-        jobs.append(job(urls.SEARCH_PAGE, "search_page", (), sorted(tag_paths.items())))
+        if self.common["search_enabled"]:
+            jobs.append(job(urls.SEARCH_PAGE, "search_page", (), sorted(tag_paths.items())))
         jobs.append(job(urls.NOT_FOUND, "not_found_page", ()))
         return jobs
 
@@ -363,7 +365,11 @@ class Renderer:
         return self.render("404.html", urls.NOT_FOUND, crumbs=[])
 
 
-def static_files(site_root: Path) -> list[tuple[str, Path]]:
+# Static files that only a stage's own pages use: not published when site.yaml switches the stage off.
+STAGE_STATIC = {"broadcast": ("static/css/broadcast.css", "static/js/broadcast.js"), "search": ("static/js/search.js",)}
+
+
+def static_files(site_root: Path, broadcast: bool = True, search: bool = True) -> list[tuple[str, Path]]:
     """(output path, source file) for static assets; a site's own files override built-in ones."""
     found: dict[str, Path] = {}
     for base in reversed(template_dirs(site_root)):
@@ -373,4 +379,8 @@ def static_files(site_root: Path) -> list[tuple[str, Path]]:
         for file in sorted(static.rglob("*")):
             if file.is_file() and not file.name.startswith("."):
                 found[urls.STATIC + "/" + file.relative_to(static).as_posix()] = file
+    for stage, on in (("broadcast", broadcast), ("search", search)):
+        if not on:
+            for path in STAGE_STATIC[stage]:
+                found.pop(path, None)
     return sorted(found.items())

@@ -10,8 +10,8 @@ from .feeds import EPOCH
 from .site import Site
 
 
-def page_dates(site: Site) -> dict[str, datetime]:
-    """Last modification of every listed HTML page, derived from the notices it shows."""
+def page_dates(site: Site, search: bool = True) -> dict[str, datetime]:
+    """Last modification of every listed HTML page, derived from the notices it shows (never the clock)."""
     dates: dict[str, datetime] = {}
     config = site.config
 
@@ -46,13 +46,16 @@ def page_dates(site: Site) -> dict[str, datetime]:
         put(urls.year_page(year), newest(entries))
     put(urls.SITEMAP_PAGE, overall)
     put(urls.CONTACT_PAGE, overall)
-    put(urls.SEARCH_PAGE, overall)
+    if search:
+        put(urls.SEARCH_PAGE, overall)
     return dates
 
 
-def sitemap_xml(site: Site, extra: dict[str, datetime] | None = None) -> bytes:
-    dates = page_dates(site)
-    dates.update(extra or {})
+def sitemap_xml(site: Site, extra: dict[str, datetime | None] | None = None, search: bool = True) -> bytes:
+    """``extra``: pages of other stages with their dates; None stands for the site's newest notice."""
+    dates = page_dates(site, search)
+    for path, when in (extra or {}).items():
+        dates[path] = when or dates[urls.HOME]
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for path in sorted(dates):

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
+import time
 from datetime import datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -29,10 +32,12 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def assert_same_as_cold(site: Path, incremental: Path, tmp_path: Path, now: str, name: str) -> None:
+def assert_same_as_cold(site: Path, incremental: Path, tmp_path: Path, now: str, name: str,
+                        options: tuple = ()) -> None:
     """The incremental output equals a cold build (new process, --no-cache) of the same content."""
     cold_dir = tmp_path / f"cold-{len(os.listdir(tmp_path))}"
-    cold = run_build("--site", str(site), "--output", str(cold_dir), "--no-cache", env={"SOURCE_DATE_EPOCH": now})
+    cold = run_build("--site", str(site), "--output", str(cold_dir), "--no-cache", *options,
+                     env={"SOURCE_DATE_EPOCH": now})
     assert cold.returncode == 0, f"{name}: {cold.stderr}"
     got, want = tree(incremental), tree(cold_dir)
     assert got.keys() == want.keys(), f"{name}: files differ: {sorted(got.keys() ^ want.keys())[:10]}"
@@ -72,21 +77,40 @@ CLOCK = {"time passes publish_at": epoch("2022-07-05T08:00:01+08:00"),
          "time passes expires": epoch("2022-07-06T00:00:00+08:00")}
 
 
-@pytest.mark.slow
-def test_incremental_equals_cold_after_each_change(tmp_path):
+# Every configuration the docs describe: (lines appended to site.yaml, extra build options).
+CONFIGS = {
+    "default": ("", ()),
+    "broadcast-off": ("broadcast: {enabled: false}\n", ()),
+    "search-off": ("search: {enabled: false}\n", ()),
+    "both-off": ("broadcast: {enabled: false}\nsearch: {enabled: false}\n", ()),
+    "drafts": ("", ("--drafts",)),
+}
+
+
+def configured_site(tmp_path: Path, config: str) -> tuple[Path, tuple]:
     site = copy_site(tmp_path / "site")
+    lines, options = CONFIGS[config]
+    with open(site / "site.yaml", "a", encoding="utf-8") as f:
+        f.write(lines)
+    return site, options
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("config", sorted(CONFIGS))
+def test_incremental_equals_cold_after_each_change(tmp_path, config):
+    site, options = configured_site(tmp_path, config)
     _more_notices(site)
     incremental = tmp_path / "incremental"
     now = FIXTURE_EPOCH
-    first = run_build("--site", str(site), "--output", str(incremental), env={"SOURCE_DATE_EPOCH": now})
+    first = run_build("--site", str(site), "--output", str(incremental), *options, env={"SOURCE_DATE_EPOCH": now})
     assert first.returncode == 0, first.stderr
     for name, change in STEPS:
         if change is not None:
             change(site)
         now = CLOCK.get(name, now)
-        inc = run_build("--site", str(site), "--output", str(incremental), env={"SOURCE_DATE_EPOCH": now})
+        inc = run_build("--site", str(site), "--output", str(incremental), *options, env={"SOURCE_DATE_EPOCH": now})
         assert inc.returncode == 0, f"{name}: {inc.stderr}"
-        assert_same_as_cold(site, incremental, tmp_path, now, name)
+        assert_same_as_cold(site, incremental, tmp_path, now, name, options)
         if name == "nothing changes":
             assert "内容没有变化" in inc.stderr
         elif name == "edit a body":
@@ -156,3 +180,72 @@ def test_corrupt_cache_is_ignored(tmp_path):
     cold = tmp_path / "cold"
     assert run_build("--site", str(site), "--output", str(cold), "--no-cache").returncode == 0
     assert tree(out) == tree(cold)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("config", sorted(CONFIGS))
+def test_two_cold_builds_seconds_apart_without_source_date_epoch_are_identical(tmp_path, config):
+    """No output byte depends on the wall clock except through the documented boundaries
+    (scheduled publishing, expiry, the broadcast day), which the fixture's 2022 content is far from."""
+    site, options = configured_site(tmp_path, config)
+    clock = {"SOURCE_DATE_EPOCH": ""}  # unset: the build uses the current time
+    trees = []
+    days = []
+    for n in range(2):
+        if n:
+            time.sleep(2.1)  # a different wall-clock second (and more) for the second build
+        days.append(datetime.now(ZoneInfo("Asia/Shanghai")).date())
+        out = tmp_path / f"out-{n}"
+        result = run_build("--site", str(site), "--output", str(out), "--no-cache", *options, env=clock)
+        assert result.returncode == 0, result.stderr
+        trees.append(tree(out))
+    if days[0] != days[1]:
+        pytest.skip("the two builds straddled midnight: the broadcast day changed between them")
+    different = sorted(p for p in trees[0].keys() | trees[1].keys() if trees[0].get(p) != trees[1].get(p))
+    assert not different, f"{config}: {different[:10]} differ between two builds of the same input"
+
+
+def _published_links(out: Path) -> str:
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(out.rglob("*.html")))
+
+
+@pytest.mark.parametrize("config", ["broadcast-off", "search-off", "both-off"])
+def test_a_stage_switched_off_publishes_nothing(tmp_path, config):
+    site, options = configured_site(tmp_path, config)
+    out = tmp_path / "out"
+    result = run_build("--site", str(site), "--output", str(out), *options)
+    assert result.returncode == 0, result.stderr
+    files = set(tree(out))
+    pages = _published_links(out)
+    sitemap = (out / "sitemap.xml").read_text(encoding="utf-8")
+    broadcast_off, search_off = "broadcast" in config or "both" in config, "search" in config or "both" in config
+    if broadcast_off:
+        assert not [f for f in files if f.startswith("broadcast/") or "broadcast." in f], sorted(files)
+        assert "broadcast/" not in pages and "播音员页面" not in pages
+        assert "broadcast/" not in sitemap
+    else:
+        assert "broadcast/index.html" in files and "broadcast/index.json" in files
+        assert "broadcast/index.html" in sitemap and 'href="../../broadcast/index.html"' in pages
+    if search_off:
+        assert not [f for f in files if f.startswith("pagefind/") or f in ("search.html", "static/js/search.js")]
+        assert "search.html" not in pages and "search.html" not in sitemap
+    else:
+        assert "search.html" in files and "search.html" in sitemap and 'href="search.html"' in pages
+
+
+def test_broadcaster_page_date_in_sitemap_comes_from_the_input(tmp_path):
+    """Broadcast on but no script at all: the page's lastmod is the newest notice's date, not the clock."""
+    site = copy_site(tmp_path / "site")
+    for file in sorted((site / "content").rglob("*")):
+        if file.suffix in (".md", ".yaml"):
+            text = file.read_text(encoding="utf-8")
+            assert "broadcast:" not in text
+            head = "---\n" if file.suffix == ".md" else ""
+            file.write_text(head + "broadcast: false\n" + text[len(head):], encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_build("--site", str(site), "--output", str(out), env={"SOURCE_DATE_EPOCH": ""})
+    assert result.returncode == 0, result.stderr
+    sitemap = (out / "sitemap.xml").read_text(encoding="utf-8")
+    home = re.search(r"/gov/</loc><lastmod>([^<]+)<", sitemap)
+    page = re.search(r"broadcast/index.html</loc><lastmod>([^<]+)<", sitemap)
+    assert home and page and page.group(1) == home.group(1) and page.group(1).startswith("2022-")
