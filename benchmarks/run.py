@@ -3,11 +3,11 @@
 
 Standard library only.  See docs/performance.md for the method.
 
-    python benchmarks/run.py --notices N [--tools ours,pelican,hugo] [--runs K]
+    python benchmarks/run.py --notices N [--tools ours,ours-site,pelican,hugo] [--runs K]
                              [--workdir DIR] [--json FILE] [--markdown FILE]
                              [--ours-cmd "python /path/to/build.py"]
     python benchmarks/run.py --quick                 # smoke test: N=200, runs=1
-    python benchmarks/run.py --scale [N]             # ours-site only, N=100000: cold + one-edit
+    python benchmarks/run.py --scale [N]             # ours and ours-site, N=100000: cold + one-edit
     python benchmarks/run.py --make-site N DIR       # just write a site ours can build
 
 The corpus comes from make_corpus.py (default ../shared/bench/make_corpus.py relative
@@ -25,11 +25,15 @@ Scenarios, each run K times, tools interleaved (A B C A B C ...):
   one-edit   one sentence appended to the body of one notice (the same notice in
              every flavor, a new sentence for every run), then a cached rebuild.
 
-Wall time: perf_counter around spawn..reap.  Peak memory: the wait4() rusage of the
-tool's process (Linux reports for wait4 the max RSS over the process and all of its
-waited-for descendants, i.e. the largest single process of the tree: worker
-processes that the tool spawns and reaps count).  Every run is a fresh child, so the
-figure is per run.
+Wall time: perf_counter around spawn..reap.  Peak memory, two figures:
+  tree     the peak over time of the summed RSS of every process of the run's session
+           (the tool, its worker processes, Pagefind processes running together), sampled
+           from /proc every 50 ms: what the machine has to have.  RSS counts pages that
+           forked workers share with their parent once per process, so it errs high.
+  largest  the wait4() rusage of the tool's process (Linux reports for wait4 the max RSS
+           over the process and all of its waited-for descendants, i.e. the largest single
+           process of the tree).
+Every run is a fresh child, so the figures are per run.
 """
 
 import argparse
@@ -105,14 +109,58 @@ def rmtree(path):
 # Measured child process
 # ---------------------------------------------------------------------------
 class RunResult:
-    def __init__(self, cmd, rc, wall, maxrss_kb, utime, stime, stdout, stderr, timed_out):
+    def __init__(self, cmd, rc, wall, maxrss_kb, utime, stime, stdout, stderr, timed_out, tree_kb=0):
         self.cmd, self.rc, self.wall = cmd, rc, wall
         self.maxrss_kb, self.utime, self.stime = maxrss_kb, utime, stime
         self.stdout, self.stderr, self.timed_out = stdout, stderr, timed_out
+        self.tree_kb = tree_kb
 
     @property
     def ok(self):
         return self.rc == 0 and not self.timed_out
+
+
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024 if hasattr(os, "sysconf") else 4
+
+
+def session_rss_kb(sid):
+    """Summed RSS (kB) of every live process whose session id is ``sid`` (Linux /proc)."""
+    total = 0
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return 0
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                data = f.read()
+            fields = data[data.rindex(b")") + 2:].split()  # after "pid (comm) "
+            if int(fields[3]) == sid:  # state ppid pgrp session ... rss is field 24 of stat
+                total += int(fields[21]) * PAGE_KB
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+class TreeSampler(threading.Thread):
+    """Peak of the summed RSS of a session's processes, polled every ``interval`` s."""
+
+    def __init__(self, sid, interval=0.05):
+        super().__init__(daemon=True)
+        self.sid, self.interval, self.peak_kb = sid, interval, 0
+        self.done = threading.Event()
+
+    def run(self):
+        while not self.done.is_set():
+            self.peak_kb = max(self.peak_kb, session_rss_kb(self.sid))
+            self.done.wait(self.interval)
+
+    def stop(self):
+        self.done.set()
+        self.join()
+        return self.peak_kb
 
 
 def measure(cmd, cwd, logbase, timeout, env=None):
@@ -130,6 +178,8 @@ def measure(cmd, cwd, logbase, timeout, env=None):
             fe.write(f"cannot start {cmd!r}: {e}\n".encode())
             return RunResult(cmd, 127, 0.0, 0, 0.0, 0.0, out_p, err_p, False)
         timed_out = []
+        sampler = TreeSampler(p.pid)  # start_new_session: the session id is the child's pid
+        sampler.start()
 
         def kill():
             timed_out.append(True)
@@ -157,6 +207,7 @@ def measure(cmd, cwd, logbase, timeout, env=None):
             raise
         finally:
             timer.cancel()
+            tree_kb = sampler.stop()
         wall = time.perf_counter() - t0
         p.returncode = os.waitstatus_to_exitcode(status)  # keep Popen from re-waiting
     # Orphaned grandchildren (if any) of a killed run: clean up the session.
@@ -165,7 +216,7 @@ def measure(cmd, cwd, logbase, timeout, env=None):
     except OSError:
         pass
     return RunResult(cmd, p.returncode, wall, ru.ru_maxrss, ru.ru_utime, ru.ru_stime,
-                     out_p, err_p, bool(timed_out))
+                     out_p, err_p, bool(timed_out), max(tree_kb, ru.ru_maxrss))
 
 
 # ---------------------------------------------------------------------------
@@ -529,7 +580,8 @@ def run_benchmark(args, n, tool_names, scenarios, runs):
             log("   " + err.replace("\n", "\n   "))
             return res, f"{why}: {err.strip().splitlines()[-1][:200] if err.strip() else ''}"
         if measured:
-            log(f"   {t.name:8s} {label:16s} {res.wall:8.2f} s  {res.maxrss_kb / 1024:7.1f} MB"
+            log(f"   {t.name:9s} {label:16s} {res.wall:8.2f} s  tree {res.tree_kb / 1024:7.1f} MB"
+                f"  largest {res.maxrss_kb / 1024:7.1f} MB"
                 f"  cpu {res.utime + res.stime:7.2f} s  load {t.load_before:.2f}")
         return res, None
 
@@ -563,6 +615,7 @@ def run_benchmark(args, n, tool_names, scenarios, runs):
                         continue
                     records.append({"tool": t.name, "scenario": scenario, "run": r + 1,
                                     "wall_s": round(res.wall, 4), "maxrss_mb": round(res.maxrss_kb / 1024, 1),
+                                    "tree_rss_mb": round(res.tree_kb / 1024, 1),
                                     "user_s": round(res.utime, 3), "sys_s": round(res.stime, 3),
                                     "loadavg1_before": round(t.load_before, 2)})
                     if scenario == "cold" and r == runs - 1:
@@ -621,6 +674,7 @@ def summarize(result):
         summary[key] = {"median": statistics.median(walls), "min": min(walls), "max": max(walls),
                         "rss_max": max(r["maxrss_mb"] for r in recs),
                         "rss_median": statistics.median(r["maxrss_mb"] for r in recs),
+                        "tree_max": max(r.get("tree_rss_mb", r["maxrss_mb"]) for r in recs),
                         "cpu_median": statistics.median(r["user_s"] + r["sys_s"] for r in recs),
                         "n": len(recs)}
     return summary
@@ -632,7 +686,7 @@ def fmt_s(x):
 
 def markdown_table(result):
     summary = summarize(result)
-    tools = list(result["tools"])
+    tools = sorted(result["tools"], key=lambda t: ALL_TOOLS.index(t) if t in ALL_TOOLS else len(ALL_TOOLS))
     loads = [r["loadavg1_before"] for r in result["runs_raw"]]
     load = (f", 1-min load avg before runs {min(loads):.2f}–{max(loads):.2f}" if loads else "")
     lines = [
@@ -640,8 +694,8 @@ def markdown_table(result):
         f"{result['machine']['cores']} cores, {result['machine']['cpu']}{load}",
         "",
         "| 场景 scenario | 工具 tool | 中位数 median (s) | 最小–最大 min–max (s) "
-        "| ÷ Pelican | ÷ Hugo | CPU (s) | 峰值内存 peak RSS (MB) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| ÷ Pelican | ÷ Hugo | CPU (s) | 峰值内存 进程树 peak tree RSS (MB) | 最大单进程 largest process (MB) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for sc in result["scenarios"]:
         for t in tools:
@@ -649,7 +703,7 @@ def markdown_table(result):
             if s is None:
                 why = result["tools"][t]["broken"] or result["failed"].get(f"{t}/{sc}", "not run")
                 why = why.replace("|", "/").replace("\n", " ")[:80]
-                lines.append(f"| {SCENARIO_CN[sc]} | {t} | **失败 FAILED** | {why} | | | | |")
+                lines.append(f"| {SCENARIO_CN[sc]} | {t} | **失败 FAILED** | {why} | | | | | |")
                 continue
             ratios = []
             for ref in ("pelican", "hugo"):
@@ -657,7 +711,7 @@ def markdown_table(result):
                 ratios.append(f"{s['median'] / rs['median']:.2f}×" if rs and rs["median"] > 0 else "–")
             lines.append(f"| {SCENARIO_CN[sc]} | {t} | {fmt_s(s['median'])} | "
                          f"{fmt_s(s['min'])}–{fmt_s(s['max'])} | {ratios[0]} | {ratios[1]} | "
-                         f"{fmt_s(s['cpu_median'])} | {s['rss_max']:.0f} |")
+                         f"{fmt_s(s['cpu_median'])} | {s['tree_max']:.0f} | {s['rss_max']:.0f} |")
     lines.append("")
     lines.append("版本 versions: " + "; ".join(
         f"{t}: {v['version']}" for t, v in result["tools"].items()))
@@ -680,8 +734,8 @@ def parse_args(argv):
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n\n", 1)[1])
     ap.add_argument("--notices", "-n", type=int, help="corpus size N (default 1000)")
     ap.add_argument("--tools", default=None,
-                    help="comma list of ours,ours-site,pelican,hugo (default ours,pelican,hugo; "
-                         "with --scale: ours-site, as Pagefind over 100,000 pages needs tens of GB)")
+                    help="comma list of ours,ours-site,pelican,hugo (default all four; ours, the default "
+                         "configuration with search and broadcast, is the headline row; with --scale: ours,ours-site)")
     ap.add_argument("--scenarios", default=",".join(ALL_SCENARIOS),
                     help="comma list of cold,no-change,one-edit")
     ap.add_argument("--runs", "-k", type=int, help="measured runs per tool and scenario (default 5)")
@@ -729,7 +783,7 @@ def main(argv=None):
               f"build it with: python build.py build --site {shlex.quote(d)} --output OUT")
         return 0
 
-    tools = [t.strip() for t in (args.tools or "ours,pelican,hugo").split(",") if t.strip()]
+    tools = [t.strip() for t in (args.tools or ",".join(ALL_TOOLS)).split(",") if t.strip()]
     scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     for t in tools:
         if t not in TOOL_CLASSES:
@@ -741,7 +795,7 @@ def main(argv=None):
 
     if args.scale:
         n, runs = args.scale, args.runs or 1
-        tools = tools if args.tools else ["ours-site"]
+        tools = tools if args.tools else ["ours", "ours-site"]
         scenarios = ["cold", "one-edit"]
     elif args.quick:
         n, runs = args.notices or 200, args.runs or 1
