@@ -428,9 +428,18 @@ class LinkIndex:
         return "scheduled" if target in self.scheduled else (self.root / target).is_file()
 
 
+_ROOT_RELATIVE = re.compile(r'(?:src|href)="(/(?!/)[^"]*)"')
+
+
 def check_links(subject: Subject, index: LinkIndex) -> list[Diagnostic]:
     """Links from one notice's body to anchors and other notices."""
     diags = Diagnostics()
+    for raw_ref in sorted(set(_ROOT_RELATIVE.findall(subject.body_html))):
+        ref = html.unescape(raw_ref)
+        line = subject.line_of(ref, subject.body_line) or subject.body_line
+        diags.warning(subject.rel, line, "link-root-relative",
+                      f"链接“{ref}”以 / 开头，网站放在子路径下（例如 https://www.example.gov.cn/xxgk/）或从本机打开时会失效；"
+                      "指向本站的公告请写它的文件相对路径（例如 ../05/tongzhi.md），指向其他网站请写以 https:// 开头的完整网址")
     entries = index.entries
     own_ids = set(_ID_RE.findall(subject.body_html)) | TEMPLATE_IDS
     for raw_href in _HREF_RE.findall(subject.body_html):

@@ -7,10 +7,10 @@ builds of the same content give the same bytes.
 from __future__ import annotations
 
 import html
-import posixpath
 import re
 from datetime import datetime, timezone
 from typing import Iterator
+from urllib.parse import urljoin
 
 from feedgen.feed import FeedGenerator
 
@@ -41,8 +41,9 @@ def _generator(site: Site, entries: list[Entry], title: str, page: str, self_pat
     fg.title(title)
     fg.subtitle(config.description or title)
     fg.language("zh-CN")
-    fg.link(href=urls.absolute(config.base_url, page), rel="alternate")
+    # feedgen's RSS channel <link> is the last link() given: the self link first, then the website
     fg.link(href=urls.absolute(config.base_url, self_path), rel="self")
+    fg.link(href=urls.absolute(config.base_url, page), rel="alternate")
     fg.author({"name": config.default_source or config.title})
     fg.generator("Notice Pipeline", version=__version__)
     fg.rights(config.footer.sponsor or config.title)
@@ -75,14 +76,23 @@ def _generator(site: Site, entries: list[Entry], title: str, page: str, self_pat
 
 
 def _absolutize(body: str, page: str, base_url: str) -> str:
-    """Feed readers have no page location: make relative src/href absolute."""
-    directory = posixpath.dirname(page)
+    """Feed readers have no page location: every src/href becomes absolute.
+
+    Relative (``photo.jpg``, ``../06/a.html``) resolves against the page; root-relative
+    (``/files/a.pdf``) against the site root, which is ``base_url`` including its sub-path;
+    protocol-relative (``//cdn.example/a.js``) takes ``base_url``'s scheme; ``#anchor`` the page.
+    """
+    scheme = base_url.split(":", 1)[0] if ":" in base_url else "https"
 
     def repl(match: re.Match) -> str:
         attr, ref = match.group(1), match.group(2)
-        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^#|^/", ref):
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", ref):
             return match.group(0)
-        return f'{attr}="{base_url}{posixpath.normpath(posixpath.join(directory, ref))}"'
+        if ref.startswith("//"):
+            return f'{attr}="{scheme}:{ref}"'
+        if ref.startswith("/"):
+            return f'{attr}="{base_url}{ref.lstrip("/")}"'
+        return f'{attr}="{urljoin(base_url + page, ref)}"'
 
     return re.sub(r'(src|href)="([^"]*)"', repl, body)
 

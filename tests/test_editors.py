@@ -6,6 +6,7 @@ fixture site and runs ``build.py`` as an editor would.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -162,3 +163,30 @@ def test_chinese_time_spelling_and_date_only_notices(tmp_path):
     day = (out / "2022/05/date-only.html").read_text(encoding="utf-8")
     assert '发布时间：<time datetime="2022-05-14">2022-05-14</time>' in day
     assert "2022-05-14 00:00" not in day and '<meta name="PubDate" content="2022-05-14">' in day
+
+
+def test_feeds_link_to_the_website_and_make_every_body_url_absolute(tmp_path):
+    import feedparser
+
+    site = _site_with(tmp_path, "feed-links.md")
+    out = tmp_path / "out"
+    result = run_build("--site", str(site), "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    # check warns about the root-relative link, with file and line
+    [warning] = _lines_at(result.stderr.splitlines(), "content/2022/05/feed-links.md:7")
+    assert "警告" in warning and "“/files/baoming.pdf”以 / 开头" in warning
+    site_rss = feedparser.parse((out / "feed.xml").read_bytes())
+    assert site_rss.feed.link == "https://test.example/gov/"
+    raw = (out / "ywdt/feed.xml").read_text(encoding="utf-8")
+    assert "<link>https://test.example/gov/ywdt/index.html</link>" in raw
+    assert 'rel="self"' in raw and "https://test.example/gov/ywdt/feed.xml" in raw
+    for name in ("ywdt/feed.xml", "ywdt/atom.xml"):
+        feed = feedparser.parse((out / name).read_bytes())
+        assert feed.bozo == 0
+        [entry] = [e for e in feed.entries if e.title == "关于订阅源链接的测试"]
+        body = entry.content[0].value
+        assert 'href="https://test.example/gov/files/baoming.pdf"' in body
+        assert 'src="https://cdn.example.cn/map.png"' in body
+        assert 'href="https://test.example/gov/2022/06/tingshui.html"' in body
+        assert 'href="https://test.example/gov/2022/06/feed-links.html#main"' in body
+        assert not re.search(r'(?:src|href)="(?!https://|mailto:|tel:)', body)
