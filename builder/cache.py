@@ -28,6 +28,7 @@ from datetime import datetime
 from pathlib import Path
 
 from . import __version__, plaindata, slugs
+from .codeprint import code_digest
 from .diagnostics import Diagnostic
 from .notice import Notice
 
@@ -266,6 +267,9 @@ class BodyStore:
         self._index = None
         for stale in _legacy_buckets(self.dir):  # one-file-per-body layout of older versions
             shutil.rmtree(stale, ignore_errors=True)
+        for other in self.dir.parent.glob("bodies-*"):  # bodies an older builder rendered
+            if other != self.dir and other.is_dir():
+                shutil.rmtree(other, ignore_errors=True)
 
     def __getstate__(self) -> dict:  # sent to spawned workers: no open files
         return {"dir": self.dir, "read_only": self.read_only}
@@ -323,7 +327,9 @@ class BuildCache:
         self.notices_file = self.dir / "notices.cache"
         self.delta_file = self.dir / "notices-delta.cache"
         self._notices_seen: tuple | None = None  # what load_notices returned, to save a delta against
-        self.bodies = BodyStore(self.dir / f"bodies-{__version__}", read_only)
+        # Body HTML is stored by the notice file's digest: one store per builder code (Markdown
+        # rendering fixes, library upgrades), so a changed renderer never serves an old body.
+        self.bodies = BodyStore(self.dir / f"bodies-{code_digest()[:16]}", read_only)
         self.scripts_file = self.dir / "scripts.cache"
         self.checks_file = self.dir / "checks.cache"
         self.manifest_file = self.dir / f"manifest-{out_key}.cache"

@@ -592,11 +592,12 @@ def check_site(site, cache=None, jobs: int | None = None) -> list[Diagnostic]:
     """
     from . import __version__
     from .cache import digest
+    from .codeprint import code_digest
 
     diags = Diagnostics()
     lexicon = terms_mod.load_term_list(site.root, site.config.extra.get("terms"), diags)
     settings = load_check_settings(site.root, site.config, diags)
-    fingerprint = digest(__version__, repr(lexicon), repr(settings), repr(site.config))
+    fingerprint = digest(__version__, code_digest(), repr(lexicon), repr(settings), repr(site.config))
     old = cache.load_checks(fingerprint) if cache is not None else {}
     fresh: dict[str, tuple] = {}
     notices = [e.notice for e in site.entries]

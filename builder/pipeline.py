@@ -23,6 +23,7 @@ from pathlib import Path
 
 from . import __version__, checks, urls
 from .cache import BuildCache, Manifest, digest, output_id, output_stamp
+from .codeprint import code_digest
 from .config import CONFIG_FILE, load_config
 from .diagnostics import BuildError, Diagnostic, Diagnostics
 from .publish import OutputLock, Staging
@@ -102,13 +103,13 @@ def summarize(site: Site) -> Summary:
 
 def render_fingerprint(site_dir: Path, base_url: str, include_drafts: bool, audio: bool = False) -> str:
     """Everything outside content/ that can change an output: site.yaml and the other YAML files
-    beside it (pronunciation lexicon, term lists), templates, the builder."""
+    beside it (pronunciation lexicon, term lists), templates, the builder's code and libraries."""
     h = hashlib.blake2b(digest_size=16)
     h.update(repr((__version__, base_url, include_drafts, audio)).encode())
     for file in sorted(site_dir.glob("*.yaml")) + sorted(site_dir.glob("*.yml")):
         h.update(file.name.encode())
         h.update(file.read_bytes())
-    h.update(Path(__file__).parent.joinpath("__init__.py").read_bytes())
+    h.update(code_digest().encode())  # every builder module and the libraries' versions
     from .render import BUILTIN_TEMPLATES
 
     own = (site_dir / "templates").resolve()

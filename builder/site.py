@@ -20,6 +20,7 @@ from pathlib import Path
 
 from . import __version__, reader, slugs
 from .cache import BodyStore, BuildCache, CachedNotice, digest
+from .codeprint import code_digest
 from .config import SiteConfig, load_config
 from .diagnostics import BuildError, Diagnostic, Diagnostics
 from .notice import Notice, load_notice
@@ -302,7 +303,7 @@ SEVERITY = {"红色": 4, "橙色": 3, "黄色": 2, "蓝色": 1, "日常": 0}
 
 def parse_fingerprint(config: SiteConfig) -> str:
     """What parsing a notice reads from site.yaml (a change re-parses every notice)."""
-    return digest(__version__, config.timezone, [c.name for c in config.categories], config.default_category,
+    return digest(__version__, code_digest(), config.timezone, [c.name for c in config.categories], config.default_category,
                   config.default_source, config.summary_length)
 
 

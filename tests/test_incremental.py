@@ -7,6 +7,8 @@ import hashlib
 import os
 import re
 import shutil
+import subprocess
+import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -251,3 +253,46 @@ def test_broadcaster_page_date_in_sitemap_comes_from_the_input(tmp_path):
     home = re.search(r"/gov/</loc><lastmod>([^<]+)<", sitemap)
     page = re.search(r"broadcast/index.html</loc><lastmod>([^<]+)<", sitemap)
     assert home and page and page.group(1) == home.group(1) and page.group(1).startswith("2022-")
+
+
+# Changes to the builder's own code, as a `git pull` of a fix would bring (no version bump):
+# a date format the templates use, a reading rule of the broadcast scripts, Markdown output.
+CODE_CHANGES = [
+    ("builder/dates.py", 'def format_day(dt: datetime) -> str:\n    return dt.strftime("%Y-%m-%d")',
+     'def format_day(dt: datetime) -> str:\n    return dt.strftime("%Y年%m月%d日")'),
+    ("builder/broadcast/speech.py", '_DIGITS_YAO = "零幺二三四五六七八九"', '_DIGITS_YAO = "零一二三四五六七八九"'),
+    ("builder/markup.py", "    body = sanitize(html)\n", "    body = sanitize(html).replace('<p>', '<p class=\"p\">')\n"),
+]
+
+
+@pytest.mark.slow
+def test_a_changed_builder_module_gives_what_a_cold_build_gives(tmp_path):
+    """A copy of the checkout whose modules change between builds: every incremental result
+    equals a cold build of the same code, and each change did reach the output."""
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(REPO / "builder", checkout / "builder", ignore=ignore)
+    shutil.copytree(REPO / "templates", checkout / "templates", ignore=ignore)
+    shutil.copy2(REPO / "build.py", checkout / "build.py")
+    site = copy_site(tmp_path / "site")
+    out = tmp_path / "incremental"
+    env = {**os.environ, "SOURCE_DATE_EPOCH": FIXTURE_EPOCH, "PYTHONDONTWRITEBYTECODE": "1"}
+
+    def build(output: Path, *args: str) -> dict[str, str]:
+        result = subprocess.run([sys.executable, str(checkout / "build.py"), "--site", str(site), "--output",
+                                 str(output), *args], capture_output=True, text=True, encoding="utf-8", env=env,
+                                cwd=tmp_path, timeout=300)
+        assert result.returncode == 0, result.stderr
+        return tree(output)
+
+    before = build(out)
+    for number, (module, old, new) in enumerate(CODE_CHANGES):
+        edit(checkout / module, old, new)
+        got = build(out)
+        want = build(tmp_path / f"cold-{number}", "--no-cache")
+        assert got.keys() == want.keys(), f"{module}: files differ: {sorted(got.keys() ^ want.keys())[:10]}"
+        different = [p for p in got if got[p] != want[p]]
+        assert not different, f"{module}: {different[:10]} differ from a cold build after the change"
+        assert got != before, f"{module}: the change did not reach the output"
+        before = got

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from .. import __version__
+from ..codeprint import code_digest  # every builder module: a changed speech or draft rule re-composes
 from . import draft
 from ..cache import digest
 from .settings import BroadcastSettings, Region, is_phone, load_broadcast_settings, normalize_slot
@@ -164,7 +165,7 @@ def plan(site: Site, cache=None) -> BroadcastPlan:
     settings = load_broadcast_settings(site.root, site.config, diags)
     if not settings.enabled:
         return BroadcastPlan(settings, [], site.now, diags.sorted())
-    settings_fp = digest(__version__, SCRIPT_FORMAT, _code_digest(), repr(settings))
+    settings_fp = digest(__version__, SCRIPT_FORMAT, code_digest(), repr(settings))
     old = cache.load_scripts(settings_fp) if cache is not None else {}
     fresh: dict[str, tuple] = {}
     scripts: list[Script] = []
@@ -203,22 +204,6 @@ def plan(site: Site, cache=None) -> BroadcastPlan:
     scripts.sort(key=lambda s: (-s.severity, -s.notice_date.timestamp(), s.slug))
     return BroadcastPlan(settings, scripts, site.now, diags.sorted(),
                          keys={source: entry[0] for source, entry in fresh.items()})
-
-
-_CODE_DIGEST: list[str] = []
-
-
-def _code_digest() -> str:
-    """The broadcast modules' source: a changed rule (speech, draft) invalidates the cached scripts."""
-    if not _CODE_DIGEST:
-        import hashlib
-        from pathlib import Path
-
-        h = hashlib.blake2b(digest_size=16)
-        for path in sorted(Path(__file__).parent.glob("*.py")):
-            h.update(path.name.encode() + b"\0" + path.read_bytes())
-        _CODE_DIGEST.append(h.hexdigest())
-    return _CODE_DIGEST[0]
 
 
 PARALLEL_COMPOSE = 300  # scripts; below this a worker pool costs more than it saves
