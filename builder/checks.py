@@ -511,6 +511,11 @@ def _field_line(root: Path, notice: Notice, key: str, sub: str = "") -> int:
     return start
 
 
+def _others(group: list, notice) -> str:
+    names = sorted(o.source for o in group if o is not notice)
+    return "、".join(names[:3]) + (f" 等 {len(names)} 个文件" if len(names) > 3 else "")
+
+
 def check_guards(site) -> list[Diagnostic]:
     """Typos that publish: dates far in the future, the same 索引号 / 文号 twice, the same title on one day."""
     diags = Diagnostics()
@@ -540,7 +545,7 @@ def check_guards(site) -> list[Diagnostic]:
             if len(group) < 2:
                 continue
             for n in group:
-                others = "、".join(sorted(o.source for o in group if o is not n))
+                others = _others(group, n)
                 diags.error(n.source, _field_line(site.root, n, "doc", sub), f"doc-{attr.replace('_', '-')}-duplicate",
                             f"{name}“{value}”与 {others} 相同；{name}不能重复，请核对（复制旧公告时记得改掉{name}）")
     same_day: dict[tuple, list[Notice]] = {}
@@ -550,7 +555,7 @@ def check_guards(site) -> list[Diagnostic]:
         if len(group) < 2:
             continue
         for n in group:
-            others = "、".join(sorted(o.source for o in group if o is not n))
+            others = _others(group, n)
             diags.warning(n.source, n.key_lines.get("title", 1), "title-duplicate",
                           f"与 {others} 标题相同、日期同为 {day:%Y-%m-%d}，是不是同一篇公告发了两次？"
                           "如果是，请删除其中一篇；如果不是，请改标题加以区分")

@@ -30,6 +30,23 @@ class Category:
     type: str = "新闻"  # ColumnType meta value
     description: str = ""
     feed_content: str = ""  # "" = the site's default
+    keywords: str = ""  # ColumnKeywords meta value ("" = the column name)
+    update_days: int = 0  # 普查: the column must get a notice within this many days (0 = by type)
+
+    @property
+    def column_keywords(self) -> str:
+        return self.keywords or self.name
+
+    @property
+    def update_period(self) -> int:
+        """Days within which the column must be updated: 动态类 (news, notices, emergencies) 14, others 180."""
+        if self.update_days:
+            return self.update_days
+        return 14 if self.type in DYNAMIC_TYPES else 180
+
+
+# ColumnType values the 网站普查 treats as 动态类 (to be updated at least every two weeks).
+DYNAMIC_TYPES = {"新闻", "动态", "要闻", "公告", "通知公告", "应急", "工作动态"}
 
 
 @dataclass(frozen=True)
@@ -44,6 +61,20 @@ class Footer:
     icp: str = ""  # ICP备案号
     police: str = ""  # 公安机关备案号
     police_code: str = ""  # the number used in the beian.gov.cn link
+    conac_id: str = ""  # 党政机关网站标识: the id in the bszs.conac.cn link ("" = no badge)
+    jiucuo_url: str = ""  # 我为政府网站找错: "" = the national platform's link for site_code; "off" hides it
+
+    @property
+    def conac_link(self) -> str:
+        return f"https://bszs.conac.cn/sitename?method=show&id={self.conac_id}" if self.conac_id else ""
+
+    @property
+    def jiucuo_link(self) -> str:
+        if self.jiucuo_url == "off":
+            return ""
+        if self.jiucuo_url:
+            return self.jiucuo_url
+        return f"https://zfwzgl.www.gov.cn/exposure/jiucuo.html?site_code={self.site_code}" if self.site_code else ""
 
 
 @dataclass(frozen=True)
@@ -94,7 +125,7 @@ TOP_KEYS = {
 }
 # Sections validated by other stages; accepted here as mappings or lists.
 STAGE_KEYS = {"broadcast", "regions", "check", "terms", "reviews", "reprint_sources", "search", "deploy"}
-CATEGORY_KEYS = {"name", "slug", "type", "description", "feed_content"}
+CATEGORY_KEYS = {"name", "slug", "type", "description", "feed_content", "keywords", "update_days"}
 HOME_KEYS = {"latest", "per_category"}
 FOOTER_KEYS = set(Footer.__dataclass_fields__)
 
@@ -217,8 +248,13 @@ def load_config(site_dir: Path, diags: Diagnostics) -> SiteConfig | None:
         if feed_content not in ("", "summary", "full"):
             err("feed_content", "config-value", f"栏目“{name}”的 feed_content 只能是 summary 或 full")
             feed_content = ""
+        update_days = item.get("update_days", 0)
+        if isinstance(update_days, bool) or not isinstance(update_days, int) or update_days < 0:
+            err("update_days", "config-value", f"栏目“{name}”的 update_days 应当是天数（正整数），例如 update_days: 14")
+            update_days = 0
         categories.append(Category(name=name, slug=slug, type=str(item.get("type", "新闻")),
-                                   description=str(item.get("description", "")), feed_content=feed_content))
+                                   description=str(item.get("description", "")), feed_content=feed_content,
+                                   keywords=str(item.get("keywords", "") or ""), update_days=update_days))
 
     default_category = string("default_category", categories[0].name if categories else "")
     if categories and default_category not in seen_names:

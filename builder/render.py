@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import partial
 from hashlib import blake2b
 from pathlib import Path
+from urllib.parse import urljoin
 
 import jinja2
 
@@ -126,6 +127,7 @@ class NavLink:
 
 
 _HREF_RE = re.compile(r'(src|href)="([^"]*)"')
+_FIRST_IMG = re.compile(r'<img\s[^>]*?src="([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -284,11 +286,20 @@ class Renderer:
     def notice_page(self, index: int) -> bytes:
         entry = self.site.entries[index]
         category = self.config.category(entry.notice.category)
+        body = self.body_for(entry, entry.path)
         return self.render(
             "notice.html", entry.path, entry=entry, notice=entry.notice, category=category,
-            body=self.body_for(entry, entry.path), asset=urls.asset_path,
+            body=body, asset=urls.asset_path, image_url=self._image_url(entry, body),
             crumbs=[Crumb("首页", urls.HOME), Crumb(category.name, urls.column_page(category.slug))],
         )
+
+    def _image_url(self, entry: Entry, body: str) -> str:
+        """The Image meta: the lead image, else the body's first image, as an absolute URL."""
+        page = urls.absolute(self.config.base_url, entry.path)
+        if entry.notice.image:
+            return urls.absolute(self.config.base_url, urls.asset_path(entry.notice.image))
+        m = _FIRST_IMG.search(body)
+        return urljoin(page, html.unescape(m.group(1))) if m else ""
 
     def _home_data(self):
         current = [e for e in self.site.entries if e.current]

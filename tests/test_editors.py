@@ -190,3 +190,61 @@ def test_feeds_link_to_the_website_and_make_every_body_url_absolute(tmp_path):
         assert 'href="https://test.example/gov/2022/06/tingshui.html"' in body
         assert 'href="https://test.example/gov/2022/06/feed-links.html#main"' in body
         assert not re.search(r'(?:src|href)="(?!https://|mailto:|tel:)', body)
+
+
+def _metas(page: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for name, content in re.findall(r'<meta name="([^"]+)" content="([^"]*)">', page):
+        found.setdefault(name.lower(), []).append(content)
+    return found
+
+
+def test_government_meta_set_and_footer_marks(tmp_path):
+    site = copy_site(tmp_path / "site")
+    config = (site / "site.yaml").read_text(encoding="utf-8").replace(
+        '  police_code: "41000000000001"', '  police_code: "41000000000001"\n  conac_id: "CONAC123"')
+    config = config.replace("  - {name: 通知公告, slug: tzgg, type: 公告}",
+                            "  - {name: 通知公告, slug: tzgg, type: 公告, description: 各类通知, keywords: '通知,公告'}")
+    (site / "site.yaml").write_text(config, encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_build("--site", str(site), "--output", str(out)).returncode == 0
+    pages = sorted(p for p in out.rglob("*.html") if "broadcast" not in p.parts and "pagefind" not in p.parts)
+    assert len(pages) > 20
+    for path in pages:
+        page = path.read_text(encoding="utf-8")
+        metas = _metas(page)
+        for name in ("sitename", "sitedomain", "siteidcode"):
+            assert len(metas.get(name, [])) == 1, (path, name)
+        assert metas["siteidcode"] == ["4100000001"]
+        for name, values in metas.items():
+            assert len(values) == 1, (path, name)  # description/Description never both
+            if name == "author":
+                assert values[0].strip(), path  # never an empty Author
+        assert "https://bszs.conac.cn/sitename?method=show&amp;id=CONAC123" in page, path
+        assert "https://zfwzgl.www.gov.cn/exposure/jiucuo.html?site_code=4100000001&amp;url=" in page, path
+        assert "我为政府网站找错" in page and "党政机关网站标识" in page
+    column = _metas((out / "tzgg/index.html").read_text(encoding="utf-8"))
+    assert column["columnname"] == ["通知公告"] and column["columndescription"] == ["各类通知"]
+    assert column["columnkeywords"] == ["通知,公告"] and column["columntype"] == ["公告"]
+    meeting = (out / "2022/05/meeting.html").read_text(encoding="utf-8")
+    article = _metas(meeting)
+    for name in ("columnname", "columndescription", "columnkeywords", "columntype", "articletitle", "pubdate",
+                 "contentsource", "keywords", "description", "url"):
+        assert name in article, name
+    assert '<meta name="Description"' in meeting and '<meta name="description"' not in meeting
+    assert article["url"] == ["https://test.example/gov/2022/05/meeting.html"]
+    assert article["author"] == ["张三 李四"] and "image" not in article  # no image: no Image
+    vaccine = _metas((out / "2022/05/vaccine.html").read_text(encoding="utf-8"))
+    assert "author" not in vaccine  # unknown: no empty Author
+    assert vaccine["image"][0].startswith("https://test.example/gov/files/") and vaccine["image"][0].endswith("photo.png")
+
+
+def test_footer_marks_are_configurable(tmp_path):
+    site = copy_site(tmp_path / "site")
+    config = (site / "site.yaml").read_text(encoding="utf-8")
+    (site / "site.yaml").write_text(config.replace('  site_code: "4100000001"\n', '  site_code: "4100000001"\n  jiucuo_url: "off"\n'),
+                                    encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_build("--site", str(site), "--output", str(out)).returncode == 0
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert "我为政府网站找错" not in home and "党政机关网站标识" not in home  # off, and no conac_id

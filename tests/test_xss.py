@@ -38,7 +38,7 @@ def plain(text: str) -> str:
     return _plain(text)
 
 
-def _fields(n: int, payload: str) -> dict:
+def _fields(n: int, payload: str, serial: int = 0) -> dict:
     return {
         "title": payload,
         "date": f"2022-06-{1 + n % 28:02d} {8 + n % 12:02d}:{n % 60:02d}",
@@ -52,8 +52,8 @@ def _fields(n: int, payload: str) -> dict:
         "image_alt": payload,
         "image_caption": payload,
         "attachments": [{"file": "form.pdf", "title": payload}],
-        "doc": {"issuer": payload, "topic": payload, "index_no": "11410000MB1234567X/2022-00012",
-                "number": "测政〔2022〕12号", "written": "2022-05-30"},
+        "doc": {"issuer": payload, "topic": payload, "index_no": f"11410000MB1234567X/2022-{serial:05d}",
+                "number": f"测政〔2022〕{serial}号", "written": "2022-05-30"},
         **({"level": "红色", "expires": "2022-07-05 00:00"} if n % 10 == 0 else {}),
     }
 
@@ -75,10 +75,10 @@ def xss_site(tmp_path_factory):
         folder.mkdir(parents=True)
         shutil.copy(PNG, folder / "photo.png")
         (folder / "form.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
-        fields = _fields(n, payload)
+        fields = _fields(n, payload, 2 * n + 1)  # 索引号 and 文号 are unique per notice
         front = yaml.safe_dump(fields, allow_unicode=True, sort_keys=False, width=1 << 20)
         (folder / f"xss-md-{n:03d}.md").write_text(f"---\n{front}---\n\n{_body(payload)}", encoding="utf-8")
-        fields = _fields(n + 1, payload) | {"body": _body(payload)}
+        fields = _fields(n + 1, payload, 2 * n + 2) | {"body": _body(payload)}
         (folder / f"xss-yaml-{n:03d}.yaml").write_text(
             yaml.safe_dump(fields, allow_unicode=True, sort_keys=False, width=1 << 20), encoding="utf-8")
     # Payloads such as <img src=x onerror=...> refer to local files; the build (rightly) refuses
