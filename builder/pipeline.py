@@ -106,9 +106,13 @@ def render_fingerprint(site_dir: Path, base_url: str, include_drafts: bool, audi
     beside it (pronunciation lexicon, term lists), templates, the builder's code and libraries."""
     h = hashlib.blake2b(digest_size=16)
     h.update(repr((__version__, base_url, include_drafts, audio)).encode())
+    from .config import CONFIG_FILE
+    from .deploy.config import without_deploy_section
+
     for file in sorted(site_dir.glob("*.yaml")) + sorted(site_dir.glob("*.yml")):
         h.update(file.name.encode())
-        h.update(file.read_bytes())
+        data = file.read_bytes()
+        h.update(without_deploy_section(data) if file.name == CONFIG_FILE else data)  # deploy targets render nothing
     h.update(code_digest().encode())  # every builder module and the libraries' versions
     from .render import BUILTIN_TEMPLATES
 

@@ -343,3 +343,94 @@ def test_upload_order_puts_pages_after_what_they_link_to():
     assert pos("2022/05/a.html") < pos("tzgg/index.html") < pos("index.html")
     assert max(pos("index.html"), pos("feed.xml"), pos("tzgg/feed.xml")) == len(order) - 1
     assert set(order[-3:]) == {"index.html", "feed.xml", "tzgg/feed.xml"}
+
+
+def test_chromium_on_the_deployed_site_csp_breaks_nothing(ssh_site, tmp_path):
+    """The site as nginx serves it after a deploy: no CSP violation, scripts and search work, 404 styled."""
+    from support.browser import launch_chromium
+
+    site, server, root, env = ssh_site
+    assert deploy(site, env).returncode == 0
+    pages = ["index.html", "tzgg/index.html", "2022/05/meeting.html", "tags/index.html", "archives/index.html",
+             "broadcast/index.html", "sitemap.html", "contact.html"]
+    with nginx(tmp_path / "nginx", root / "current") as url, launch_chromium() as browser:
+        context = browser.new_context()
+        context.add_init_script("window.__csp = []; document.addEventListener('securitypolicyviolation', "
+                                "e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
+        page = context.new_page()
+        console: list[str] = []
+        page.on("console", lambda m: console.append(m.text) if m.type in ("error", "warning") else None)
+        failed: list[str] = []
+        page.on("requestfailed", lambda r: failed.append(r.url))
+        for path in pages:
+            response = page.goto(url + path, wait_until="load")
+            assert response.status == 200, path
+            assert "default-src 'self'" in response.headers["content-security-policy"]
+            page.wait_for_timeout(200)
+            assert page.evaluate("window.__csp") == [], path
+            # site.js ran (it turns on the JS-only controls, e.g. the font-size buttons on notices)
+            assert page.evaluate("document.styleSheets.length") >= 1
+        assert page.evaluate("getComputedStyle(document.querySelector('.skip-link')).position") == "absolute"
+
+        # search: Pagefind's WebAssembly runs under the CSP ('wasm-unsafe-eval') and finds the notice
+        page.goto(url + "search.html?q=" + urllib.request.quote("停水"), wait_until="load")
+        page.wait_for_selector("#search-results li", timeout=30000)
+        assert page.evaluate("window.__csp") == []
+
+        # a missing page at any depth: the site's 404 page with its stylesheet and working links
+        response = page.goto(url + "2022/05/no-such-notice.html", wait_until="load")
+        assert response.status == 404
+        assert "页面未找到" in page.title()
+        sheets = page.evaluate("Array.from(document.styleSheets).filter(s => { try { return s.cssRules.length > 0 }"
+                               " catch (e) { return false } }).map(s => s.href)")
+        assert any(h.endswith("/static/css/site.css") for h in sheets), sheets
+        home = page.evaluate("new URL(document.querySelector('.notfound-links a').getAttribute('href'), "
+                             "document.baseURI).href")
+        assert home == url + "index.html"
+        assert page.evaluate("window.__csp") == []
+        csp_console = [m for m in console if "Content Security Policy" in m]
+        assert csp_console == [], csp_console
+        assert not [u for u in failed if u.startswith(url)], failed
+        context.close()
+
+
+def test_deploy_targets_in_site_yaml_do_not_force_a_rebuild(tmp_path):
+    site = copy_site(tmp_path / "site")
+    out = tmp_path / "out"
+    assert run_build("--site", str(site), "--output", str(out)).returncode == 0
+    with open(site / "site.yaml", "a", encoding="utf-8") as fh:
+        fh.write("\n\ndeploy:\n  server: {host: www.example.cn, path: /srv/www}\n")
+    summary_file = tmp_path / "s.json"
+    result = run_build("--site", str(site), "--output", str(out), "--summary-json", str(summary_file))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(summary_file.read_text(encoding="utf-8"))["unchanged"] is True
+
+
+def test_nginx_example_in_docs_is_what_the_command_prints():
+    result = run_build("deploy", "--site", str(REPO), "--nginx-config", "--domain", "www.wugang.gov.cn",
+                       "--root", "/srv/www/wugang/current")
+    assert result.returncode == 0, result.stderr
+    assert (REPO / "docs/nginx.conf.example").read_text(encoding="utf-8") == result.stdout
+
+
+def test_ci_examples_run_commands_the_cli_accepts():
+    import shlex
+
+    import yaml
+
+    from builder.cli import make_parser
+
+    parser = make_parser()
+    seen = 0
+    for name in ("gitlab-ci.yml", "forgejo-deploy.yml"):
+        data = yaml.safe_load((REPO / "docs/ci" / name).read_text(encoding="utf-8"))
+        text = json.dumps(data, ensure_ascii=False)
+        assert "*/15 * * * *" in text or "Pipeline schedules" in (REPO / "docs/ci" / name).read_text(encoding="utf-8")
+        for line in (REPO / "docs/ci" / name).read_text(encoding="utf-8").splitlines():
+            if "build.py" not in line or line.lstrip().startswith("#"):
+                continue
+            command = line.split("build.py", 1)[1]
+            argv = [a for a in shlex.split(command.replace("${{ vars.SITE_BASE_URL }}", "https://x/"))]
+            parser.parse_args(argv)  # exits (SystemExit) on an unknown option
+            seen += 1
+    assert seen >= 5

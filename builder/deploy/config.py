@@ -72,6 +72,24 @@ class DeployConfig:
         return None
 
 
+def without_deploy_section(text: bytes) -> bytes:
+    """site.yaml without its top-level ``deploy:`` block: what the pages can depend on.
+
+    Adding or editing a deploy target must not make the next build re-render every page.
+    """
+    out: list[bytes] = []
+    skipping = False
+    for line in text.splitlines(keepends=True):
+        if re.match(rb"^deploy\s*:", line):
+            skipping = True
+            continue
+        if skipping and line.strip() and not line[:1].isspace() and not line.lstrip().startswith(b"#"):
+            skipping = False
+        if not skipping:
+            out.append(line)
+    return b"".join(out).rstrip() + b"\n"  # blank lines left at the end move nothing
+
+
 def _line(text: str, key: str) -> int:
     pattern = re.compile(r"^\s*-?\s*" + re.escape(str(key)) + r"\s*:")
     start = 1
