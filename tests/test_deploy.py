@@ -42,6 +42,17 @@ def fetch(url: str) -> tuple[int, dict, bytes]:
         return exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read()
 
 
+def broadcast_types(files: dict) -> dict[str, str]:
+    """One published broadcast script of each kind with the Content-Type it must be served with."""
+    kinds = {}
+    for suffix, kind in ((".gb18030.txt", "text/plain; charset=gb18030"), (".ssml", "application/ssml+xml; charset=utf-8"),
+                         (".cap.xml", "application/cap+xml; charset=utf-8")):
+        kinds[next(p for p in sorted(files) if p.startswith("broadcast/") and p.endswith(suffix))] = kind
+    kinds[next(p for p in sorted(files) if p.startswith("broadcast/") and p.endswith(".txt")
+               and not p.endswith(".gb18030.txt") and "/daily/" not in p)] = "text/plain; charset=utf-8"
+    return kinds
+
+
 def edit_notice(site: Path) -> None:
     path = site / "content/2022/05/meeting.md"
     path.write_text(path.read_text(encoding="utf-8").replace("会议", "会议（修订）", 1), encoding="utf-8")
@@ -127,13 +138,9 @@ def test_ssh_deploy_sends_only_changes_and_serves_them_right(ssh_site, tmp_path)
             "sitemap.xml": "application/xml; charset=utf-8",
             "static/css/site.css": "text/css; charset=utf-8",
             "static/js/site.js": "text/javascript; charset=utf-8",
-            "broadcast/meeting.txt": "text/plain; charset=utf-8",
-            "broadcast/meeting.gb18030.txt": "text/plain; charset=gb18030",
-            "broadcast/meeting.ssml": "application/ssml+xml; charset=utf-8",
             "broadcast/index.json": "application/json; charset=utf-8",
         }
-        cap = next(p for p in second if p.endswith(".cap.xml"))
-        expected[cap] = "application/cap+xml; charset=utf-8"
+        expected.update(broadcast_types(second))
         for path, kind in expected.items():
             status, headers, body = fetch(url + path)
             assert status == 200, path
@@ -300,10 +307,9 @@ def test_s3_deploy_content_types_changes_and_deletions(tmp_path):
             return {o["Key"][4:]: o for page in pages for o in page.get("Contents", [])}
 
         assert set(objects()) == set(first)
-        for path, kind in (("index.html", "text/html; charset=utf-8"), ("feed.xml", "application/rss+xml; charset=utf-8"),
-                           ("broadcast/meeting.gb18030.txt", "text/plain; charset=gb18030"),
-                           ("broadcast/meeting.ssml", "application/ssml+xml; charset=utf-8"),
-                           ("static/css/site.css", "text/css; charset=utf-8")):
+        kinds = {"index.html": "text/html; charset=utf-8", "feed.xml": "application/rss+xml; charset=utf-8",
+                 "static/css/site.css": "text/css; charset=utf-8", **broadcast_types(first)}
+        for path, kind in kinds.items():
             head = client.head_object(Bucket="wugang-site", Key="www/" + path)
             assert head["ContentType"] == kind, path
             body = client.get_object(Bucket="wugang-site", Key="www/" + path)["Body"].read()
@@ -430,7 +436,8 @@ def test_ci_examples_run_commands_the_cli_accepts():
             if "build.py" not in line or line.lstrip().startswith("#"):
                 continue
             command = line.split("build.py", 1)[1]
-            argv = [a for a in shlex.split(command.replace("${{ vars.SITE_BASE_URL }}", "https://x/"))]
+            command = command.replace("${{ vars.SITE_BASE_URL }}", "https://x/").replace("$SITE_BASE_URL", "https://x/")
+            argv = shlex.split(command)
             parser.parse_args(argv)  # exits (SystemExit) on an unknown option
             seen += 1
     assert seen >= 5
