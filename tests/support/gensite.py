@@ -41,10 +41,11 @@ def write_site(root: Path, count: int, *, title: str = "生成测试县人民政
         if n in skip:
             continue
         month = 1 + n % 12
-        folder = content / "2023" / f"{month:02d}"
+        # 2021: in the past for the tests' pinned clock (2022-07-01), so no date is a typo guard's "future"
+        folder = content / "2021" / f"{month:02d}"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"notice-{n:04d}.md").write_text(
-            f"---\ntitle: 关于{tags[0]}和{tags[1]}工作的通知（第{n}号）\ndate: 2023-{month:02d}-{1 + n % 28:02d} "
+            f"---\ntitle: 关于{tags[0]}和{tags[1]}工作的通知（第{n}号）\ndate: 2021-{month:02d}-{1 + n % 28:02d} "
             f"{8 + n % 10:02d}:{n % 60:02d}\ncategory: {categories[n % 3]}\ntags: [{tags[0]}, {tags[1]}]\n"
             f"author: 记者{n % 7}\n---\n\n{body}\n", encoding="utf-8")
     return root
