@@ -425,6 +425,8 @@ class LinkIndex:
         entry = self.entries.get(target)
         if entry is not None:
             return entry.notice.digest
+        if self.site is not None and any(w.notice.source == target for w in self.site.withdrawn):
+            return "withdrawn"
         return "scheduled" if target in self.scheduled else (self.root / target).is_file()
 
 
@@ -455,6 +457,10 @@ def check_links(subject: Subject, index: LinkIndex) -> list[Diagnostic]:
         if target is None or not target.endswith(NOTICE_SUFFIXES):
             continue
         entry = entries.get(target)
+        if entry is None and index.site is not None and any(w.notice.source == target for w in index.site.withdrawn):
+            diags.warning(subject.rel, line, "link-withdrawn",
+                          f"链接“{href}”指向的公告 {target} 已撤稿，读者只会看到撤稿说明；请改正或删除这个链接")
+            continue
         if entry is None:
             if target in index.scheduled:
                 why = "是定时发布、尚未到时间的公告"

@@ -37,7 +37,7 @@ DOC_KEYS = {"index_no", "issuer", "number", "written", "topic", "validity"}
 CORE_FIELDS = {
     "title", "date", "category", "tags", "author", "editor", "source", "summary", "level", "slug",
     "draft", "publish_at", "expires", "updated", "image", "image_alt", "image_caption",
-    "attachments", "doc", "body",
+    "attachments", "doc", "body", "withdrawn", "corrections",
 }
 STAGE_FIELDS = {"broadcast", "reviews", "reprint", "allow"}
 # Fields that must be a single piece of text (title and summary have their own checks).
@@ -69,6 +69,22 @@ class DocInfo:
 
 
 @dataclass(frozen=True)
+class Withdrawal:
+    """撤稿: the notice's page becomes a 撤稿说明 and it leaves every list, feed, sitemap, search and playlist."""
+
+    date: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class Correction:
+    """更正: shown on the page (newest first); the newest sets ``updated``."""
+
+    date: datetime
+    text: str
+
+
+@dataclass(frozen=True)
 class Notice:
     source: str  # site-relative path of the notice file
     kind: str  # "md" or "yaml"
@@ -92,6 +108,8 @@ class Notice:
     image_caption: str = ""
     attachments: tuple[Attachment, ...] = ()
     doc: DocInfo | None = None
+    withdrawn: Withdrawal | None = None
+    corrections: tuple[Correction, ...] = ()  # newest first
     date_only: bool = False  # ``date`` was written without a time of day: pages show the day only
     closing: paste.Closing | None = None  # the 落款 (issuers, date) the body ends with: the broadcast close
     assets: tuple[str, ...] = ()  # site-relative paths of local files the body refers to
@@ -353,6 +371,17 @@ def load_notice(data: bytes, rel: str, config: SiteConfig, exists, diags: Diagno
         diags.warning(rel, raw.body_line if raw.kind == "md" else 1, "body-empty",
                       "正文是空的，页面上只有标题和发布信息；如需正文，请在头信息结束的 --- 之后书写"
                       if raw.kind == "md" else "正文是空的，页面上只有标题和发布信息；如需正文，请添加 body: | 并在下一行缩进书写")
+    withdrawn = _withdrawal(fields.get("withdrawn"), rel, line("withdrawn"), tz, diags) \
+        if fields.get("withdrawn") not in (None, "", False) else None
+    corrections = _corrections(fields.get("corrections"), rel, line("corrections"), tz, diags)
+    if corrections:
+        newest = corrections[0].date
+        if updated is None or newest > updated:
+            updated = newest
+    if withdrawn is not None and date is not None and withdrawn.date < date:
+        diags.error(rel, line("withdrawn"), "withdrawn-before-date",
+                    f"撤稿时间 {withdrawn.date:%Y-%m-%d %H:%M} 早于发布时间 {date:%Y-%m-%d %H:%M}，请核对 withdrawn 的 date")
+
     if not draft and PLACEHOLDER_BODY in raw.body:
         diags.error(rel, _find_line(raw.text, PLACEHOLDER_BODY), "placeholder-body",
                     f"正文还是新建时的占位文字“{PLACEHOLDER_BODY}”：请写好正文；还没写完就保留 draft: true（草稿不发布）")
@@ -407,7 +436,8 @@ def load_notice(data: bytes, rel: str, config: SiteConfig, exists, diags: Diagno
         editor=_text(fields.get("editor")), origin=_text(fields.get("source")) or config.default_source,
         level=level, draft=draft, publish_at=publish_at, expires=expires, updated=updated,
         image=image, image_alt=_text(fields.get("image_alt")), image_caption=_text(fields.get("image_caption")),
-        attachments=tuple(attachments), doc=doc, closing=rendered.closing, date_only=not has_time(fields["date"]), assets=tuple(assets), links=tuple(links),
+        attachments=tuple(attachments), doc=doc, closing=rendered.closing, withdrawn=withdrawn,
+        corrections=corrections, date_only=not has_time(fields["date"]), assets=tuple(assets), links=tuple(links),
         key_lines=lines, body_line=raw.body_line, stage_fields=stage_fields,
         digest=hashlib.blake2b(data, digest_size=16).hexdigest(),
     )
@@ -447,3 +477,51 @@ def _doc_info(raw: dict, rel: str, text: str, doc_line: int, tz, diags: Diagnost
         validity = "有效"
     return DocInfo(index_no=index_no, issuer=_text(raw.get("issuer")), number=number, written=written,
                    topic=_text(raw.get("topic")), validity=validity)
+
+
+_WITHDRAWN_EXAMPLE = "withdrawn:\n  date: 2022-06-02 10:00\n  reason: 停水时间调整，以新通知为准"
+_CORRECTIONS_EXAMPLE = "corrections:\n  - date: 2022-06-02 10:00\n    text: 原文“8时”应为“9时”"
+
+
+def _withdrawal(raw, rel: str, at: int, tz, diags: Diagnostics) -> Withdrawal | None:
+    if not isinstance(raw, dict):
+        diags.error(rel, at, "withdrawn-type", f"撤稿（withdrawn）要写撤稿时间和原因，例如：\n{_WITHDRAWN_EXAMPLE}")
+        return None
+    for key in raw:
+        if key not in ("date", "reason"):
+            diags.warning(rel, at, "unknown-field", f"withdrawn 中的未知字段“{key}”{nearest(str(key), {'date', 'reason'})}")
+    reason = _text(raw.get("reason"))
+    when = None
+    if raw.get("date") in (None, ""):
+        diags.error(rel, at, "withdrawn-date", f"撤稿缺少撤稿时间（date），例如：\n{_WITHDRAWN_EXAMPLE}")
+    else:
+        try:
+            when = parse_datetime(raw["date"], tz)
+        except DateProblem as exc:
+            diags.error(rel, at, "date-format", f"撤稿时间（withdrawn 的 date）：{exc}")
+    if not reason:
+        diags.error(rel, at, "withdrawn-reason", f"撤稿缺少原因（reason），读者会看到它，例如：\n{_WITHDRAWN_EXAMPLE}")
+    if when is None or not reason:
+        return None
+    return Withdrawal(when, reason)
+
+
+def _corrections(raw, rel: str, at: int, tz, diags: Diagnostics) -> tuple[Correction, ...]:
+    if raw in (None, "", []):
+        return ()
+    if isinstance(raw, dict):
+        raw = [raw]
+    if not isinstance(raw, list):
+        diags.error(rel, at, "corrections-type", f"更正（corrections）应当是列表，例如：\n{_CORRECTIONS_EXAMPLE}")
+        return ()
+    found: list[Correction] = []
+    for item in raw:
+        if not isinstance(item, dict) or item.get("date") in (None, "") or not _text(item.get("text")):
+            diags.error(rel, at, "corrections-type",
+                        f"每一条更正都要有时间（date）和更正内容（text），例如：\n{_CORRECTIONS_EXAMPLE}")
+            continue
+        try:
+            found.append(Correction(parse_datetime(item["date"], tz), _text(item["text"])))
+        except DateProblem as exc:
+            diags.error(rel, at, "date-format", f"更正时间（corrections 的 date）：{exc}")
+    return tuple(sorted(found, key=lambda c: c.date, reverse=True))

@@ -151,6 +151,8 @@ class Renderer:
         if key:
             _keep_environment(key, self.env)
         self.by_source = site.entry_for_source()
+        for entry in site.withdrawn:  # links to a withdrawn notice lead to its 撤稿说明
+            self.by_source.setdefault(entry.notice.source, entry)
         nav = [Crumb("首页", urls.HOME)] + [Crumb(c.name, urls.column_page(c.slug)) for c in self.config.categories]
         self.common = {
             "site": self.config,
@@ -248,6 +250,9 @@ class Renderer:
                             sig[id(entry.prev)] if entry.prev else None, sig[id(entry.next)] if entry.next else None,
                             sigs(entry.related), [tag_paths[t] for t in n.tags], links,
                             broadcast_links.get(n.source)))
+        for index, entry in enumerate(site.withdrawn):
+            n = entry.notice
+            jobs.append(job(entry.path, "withdrawn_page", (index,), n.digest, n.title, n.category))
         size = config.page_size
 
         def paged(entries: list[Entry], path_for, method: str, name: str) -> None:
@@ -291,6 +296,14 @@ class Renderer:
             "notice.html", entry.path, entry=entry, notice=entry.notice, category=category,
             body=body, asset=urls.asset_path, image_url=self._image_url(entry, body),
             crumbs=[Crumb("首页", urls.HOME), Crumb(category.name, urls.column_page(category.slug))],
+        )
+
+    def withdrawn_page(self, index: int) -> bytes:
+        entry = self.site.withdrawn[index]
+        category = self.config.category(entry.notice.category)
+        return self.render(
+            "withdrawn.html", entry.path, entry=entry, notice=entry.notice, category=category,
+            column_path=urls.column_page(category.slug), crumbs=[Crumb("首页", urls.HOME), Crumb(category.name, urls.column_page(category.slug))],
         )
 
     def _image_url(self, entry: Entry, body: str) -> str:

@@ -78,6 +78,9 @@ class Site:
     parsed: int = 0  # notices parsed in this build (the rest came from the cache)
     inputs: dict = field(default_factory=dict)  # every file under content/ -> stamp
     store: BodyStore | None = None  # where body HTML lives when it is not kept in memory
+    # 撤稿: notices with ``withdrawn``, each keeping its URL for a 撤稿说明 page and nothing else (no list,
+    # feed, sitemap, search index or broadcast plan sees them).  The hook for cancelling their CAP alerts.
+    withdrawn: list[Entry] = field(default_factory=list)
 
     @property
     def published(self) -> list[Entry]:
@@ -372,8 +375,13 @@ def assemble(root: Path, config: SiteConfig, notices: list[Notice], now: datetim
     drafts = 0
     scheduled: list[Notice] = []
     expired_count = 0
+    withdrawn: list[Entry] = []
     for notice in notices:
         status = "published"
+        if notice.withdrawn is not None and not notice.draft:
+            path = f"{notice.date.year:04d}/{notice.date.month:02d}/{notice.slug}.html"
+            withdrawn.append(Entry(notice, path, "withdrawn", expired=False, current=False))
+            continue
         if notice.draft:
             status = "draft"
             drafts += 1
@@ -390,13 +398,13 @@ def assemble(root: Path, config: SiteConfig, notices: list[Notice], now: datetim
 
     # Two notices writing the same page is a hard error naming every file involved.
     owners: dict[str, list[str]] = defaultdict(list)
-    for entry in entries:
+    for entry in entries + withdrawn:
         owners[entry.path].append(entry.notice.source)
     for path, sources in sorted(owners.items()):
         if len(sources) > 1:
             for source in sorted(sources):
                 others_ = "、".join(s for s in sorted(sources) if s != source)
-                notice = next(e.notice for e in entries if e.notice.source == source)
+                notice = next(e.notice for e in entries + withdrawn if e.notice.source == source)
                 diags.error(source, notice.key_lines.get("slug", 1), "slug-duplicate",
                             f"与 {others_} 会生成同一个页面 output/{path}；请给其中一篇设置不同的 slug（例如 slug: tingshui-2）")
     if diags.has_errors():
@@ -447,7 +455,7 @@ def assemble(root: Path, config: SiteConfig, notices: list[Notice], now: datetim
         root=root, config=config, now=now, entries=entries, by_category=by_category, tags=tags,
         by_tag=dict(by_tag_name), by_month=dict(by_month), emergencies=emergencies, drafts=drafts,
         scheduled=sorted(scheduled, key=lambda n: n.publish_at), expired=expired_count,
-        assets=sorted(assets), diagnostics=diags.sorted(), include_drafts=include_drafts,
+        assets=sorted(assets), diagnostics=diags.sorted(), include_drafts=include_drafts, withdrawn=withdrawn,
     )
 
 

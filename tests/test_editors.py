@@ -248,3 +248,65 @@ def test_footer_marks_are_configurable(tmp_path):
     assert run_build("--site", str(site), "--output", str(out)).returncode == 0
     home = (out / "index.html").read_text(encoding="utf-8")
     assert "我为政府网站找错" not in home and "党政机关网站标识" not in home  # off, and no conac_id
+
+
+EXAMPLE_ENV = {"SOURCE_DATE_EPOCH": "1795838400"}  # 2026-11-28 12:00 Beijing: the example site's own time
+
+
+def _example_copy(tmp_path: Path) -> Path:
+    site = tmp_path / "example"
+    shutil.copytree(REPO / "content", site / "content")
+    for name in ("site.yaml", "terms.yaml", "pronunciations.yaml"):
+        if (REPO / name).exists():
+            shutil.copy(REPO / name, site / name)
+    return site
+
+
+def test_withdrawn_notice_leaves_every_list_feed_sitemap_search_and_playlist(tmp_path):
+    import gzip
+
+    site = _example_copy(tmp_path)
+    out = tmp_path / "out"
+    before = run_build("--site", str(site), "--output", str(tmp_path / "before"), env=EXAMPLE_ENV)
+    assert before.returncode == 0, before.stderr
+    shutil.copy(EDITORS / "withdrawn.md", site / "content/2026/11/shangdian-tingdian.md")
+    result = run_build("--site", str(site), "--output", str(out), env=EXAMPLE_ENV)
+    assert result.returncode == 0, result.stderr
+    page = (out / "2026/11/shangdian-tingdian.html").read_text(encoding="utf-8")
+    assert "撤稿说明" in page and "检修计划调整，停电取消，以供电公司新通知为准" in page
+    assert "2026-11-27 15:00" in page and "10千伏尚店线" not in page  # the body is gone
+    assert '<meta name="robots" content="noindex">' in page and "data-pagefind-body" not in page
+    mentions = {"shangdian-tingdian", "关于尚店镇部分村组计划停电的通知"}
+    was = {p.relative_to(tmp_path / "before").as_posix() for p in (tmp_path / "before").rglob("*")
+           if p.is_file() and p.suffix in (".html", ".xml", ".txt", ".json")
+           and any(m in p.read_text(encoding="utf-8", errors="replace") for m in mentions)}
+    # it was listed in lists, feeds, sitemaps and playlists before ...
+    for expected in ("index.html", "bmfw/index.html", "feed.xml", "bmfw/atom.xml", "sitemap.xml", "sitemap.html",
+                     "tags/ting-dian/index.html", "broadcast/index.json", "broadcast/daily/2026-11-28.txt"):
+        assert expected in was, expected
+    # ... and now nowhere but on its own 撤稿说明 page
+    for path in out.rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".xml", ".txt", ".json", ".ssml") \
+                and path.relative_to(out).as_posix() != "2026/11/shangdian-tingdian.html":
+            text = path.read_text(encoding="utf-8", errors="replace")
+            assert not any(m in text for m in mentions), path
+    assert not (out / "broadcast/shangdian-tingdian.txt").exists()
+    assert not list(out.rglob("shangdian-tingdian.cap.xml"))
+    for fragment in out.glob("pagefind/**/*.pf_fragment"):
+        assert b"shangdian-tingdian" not in gzip.decompress(fragment.read_bytes())
+
+
+def test_corrections_are_shown_newest_first_and_set_updated(tmp_path):
+    import feedparser
+
+    site = _site_with(tmp_path, "corrections.md", folder="content/2022/06")
+    out = tmp_path / "out"
+    result = run_build("--site", str(site), "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    page = (out / "2022/06/corrections.html").read_text(encoding="utf-8")
+    newest, oldest = page.index("调整日期由6月25日改为6月26日。"), page.index("原文“8路”应为“18路”。")
+    assert page.index("更正说明") < newest < oldest
+    assert '更新时间：<time datetime="2022-06-22T16:30:00+08:00">2022-06-22 16:30</time>' in page
+    atom = feedparser.parse((out / "tzgg/atom.xml").read_bytes())
+    [entry] = [e for e in atom.entries if e.title == "关于调整公交线路的通知"]
+    assert entry.updated.startswith("2022-06-22T16:30:00")
