@@ -27,13 +27,16 @@ def build_summary(result) -> dict:
             "pages": result.pages,
             "files": result.files,
             "bytes": result.bytes,
-            "warnings": len(result.warnings),
+            "warnings": sum(1 for d in result.warnings if d.level == "warning"),
+            "notices": sum(1 for d in result.warnings if d.level == "notice"),
         },
         "next_scheduled": _when(s.next_scheduled),
         "scheduled": [{"file": f, "title": t, "publish_at": _when(when), "path": p}
                       for f, t, when, p in s.scheduled_notices],
         "expired": [{"file": f, "title": t, "expires": _when(when), "path": p} for f, t, when, p in s.expired_notices],
-        "warnings": [d.as_dict() for d in result.warnings],
+        "warnings": [d.as_dict() for d in result.warnings if d.level == "warning"],
+        # notices are not problems: e.g. automatic broadcast drafts waiting for a person's review
+        "notices": [d.as_dict() for d in result.warnings if d.level == "notice"],
         "seconds": round(result.seconds, 3),
     }
 
@@ -42,7 +45,8 @@ def failure_summary(diagnostics: list[Diagnostic]) -> dict:
     return {
         "ok": False,
         "errors": [d.as_dict() for d in diagnostics if d.level == "error"],
-        "warnings": [d.as_dict() for d in diagnostics if d.level != "error"],
+        "warnings": [d.as_dict() for d in diagnostics if d.level == "warning"],
+        "notices": [d.as_dict() for d in diagnostics if d.level == "notice"],
     }
 
 

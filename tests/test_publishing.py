@@ -29,6 +29,9 @@ def test_summary_json_lists_counts_scheduled_and_expired(tmp_path):
     assert expired["file"] == "content/2022/06/tingshui.yaml"
     assert (tmp_path / "out" / expired["path"]).is_file()
     assert data["warnings"] == []
+    # the fixture's automatic broadcast drafts await review: listed as notices, not warnings
+    assert data["notices"] and {n["level"] for n in data["notices"]} == {"notice"}
+    assert data["counts"]["notices"] == len(data["notices"])
 
 
 def test_summary_json_on_failure(tmp_path):
