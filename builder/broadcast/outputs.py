@@ -225,17 +225,30 @@ def broadcast_files(plan: BroadcastPlan, renderer: Renderer, audio: dict[str, by
     path = f"{DIR}/index.json"
     yield path, index_key, None if known.get(path) == index_key else index_json(plan, site.config.base_url, lists,
                                                                                  audio_seconds)
-    page = broadcaster_page(plan, renderer, lists, audio_seconds)
-    yield INDEX_PAGE, digest(page), page
+    # The broadcaster page lists every script and every draft awaiting review (thousands on a big
+    # site): rendered again only when what it shows changed, like the notice pages.
+    page_key = digest(index_key, sorted(audio_seconds.items()), [s.slug for s in _upcoming(plan, lists)])
+    if known.get(INDEX_PAGE) == page_key:
+        yield INDEX_PAGE, page_key, None
+    else:
+        yield INDEX_PAGE, page_key, broadcaster_page(plan, renderer, lists, audio_seconds)
+
+
+def _upcoming(plan: BroadcastPlan, lists: list[Playlist]) -> list:
+    """Current scripts that start later and are not on today's site-wide playlist."""
+    today = plan.now.date()
+    todays = next((p for p in lists if p.region is None and p.day == today), None)
+    on_today = {i.script.slug for i in todays.items} if todays else set()
+    upcoming = [s for s in plan.current() if s.slug not in on_today and s.valid_from > plan.now]
+    upcoming.sort(key=lambda s: (s.valid_from, -s.severity, s.slug))
+    return upcoming
 
 
 def broadcaster_page(plan: BroadcastPlan, renderer: Renderer, lists: list[Playlist],
                      audio_seconds: dict[str, float]) -> bytes:
     today = plan.now.date()
     todays = next((p for p in lists if p.region is None and p.day == today), None)
-    on_today = {i.script.slug for i in todays.items} if todays else set()
-    upcoming = [s for s in plan.current() if s.slug not in on_today and s.valid_from > plan.now]
-    upcoming.sort(key=lambda s: (s.valid_from, -s.severity, s.slug))
+    upcoming = _upcoming(plan, lists)
     daily = [p for p in lists if p.region is None]
     regional = {}
     for p in lists:
