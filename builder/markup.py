@@ -16,7 +16,9 @@ import nh3
 from .paste import Closing, prepare
 
 CJK = r"\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3200-\u33ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
-_CJK_BREAK = re.compile(rf"(?<=[{CJK}])[ \t]*\n[ \t]*|[ \t]*\n[ \t]*(?=[{CJK}])")
+# The second branch starts only where a run of blanks starts: tried at every blank of a long
+# run it cost O(run) each time (a 50 KB run of tabs took 25 s).
+_CJK_BREAK = re.compile(rf"(?<=[{CJK}])[ \t]*\n[ \t]*|(?<![ \t])[ \t]*\n[ \t]*(?=[{CJK}])")
 _INLINE_TRIGGER = re.compile(r"[*_`\[\]!<>&\\]|  \n|\x02|\x03")
 _MARKUP_IN_TEXT = re.compile(r"[&<>\x02\x03]")  # entities, tags, stash placeholders
 _STASH = re.compile(r"\x02wzxhzdk:\d+\x03")  # Python-Markdown's raw-HTML placeholders
@@ -61,9 +63,126 @@ def _figure(p: etree.Element) -> etree.Element:
     return figure
 
 
+# --- bounds on Python-Markdown's super-linear paths (issue 12: hostile bodies) --------------------
+#
+# Python-Markdown looks for the closing "]" of every "[" by scanning to the end of the text
+# node, and for the closing ")" of every "[text](" likewise; html.parser looks for the end of
+# every "<" start tag.  A run of 16,000 "[" took 23 s.  The fixes keep the output identical
+# for any input a person writes:
+#   * the "]" matching each "[" is computed once per text node (a stack, as the counting
+#     scan would find it) and looked up;
+#   * a link destination and title longer than LINK_SPAN characters is not a link;
+#   * when a body holds many "<" that open no tag (no ">" before the next "<" within
+#     TAG_SPAN characters), those are written as &lt; before parsing, as they would be shown.
+
+LINK_SPAN = 2048
+TAG_SPAN = 1024
+DANGLING_LT_LIMIT = 32
+_BRACKET = re.compile(r"[\[\]]")
+_LT = re.compile(rf"<(?![^<]{{0,{TAG_SPAN}}}>)")
+_brackets: list = [None, {}]  # (text node, {index of "[": index of its "]"})
+
+
+def _bracket_pairs(data: str) -> dict[int, int]:
+    if _brackets[0] is not data:
+        stack: list[int] = []
+        pairs: dict[int, int] = {}
+        for m in _BRACKET.finditer(data):
+            if m.group() == "[":
+                stack.append(m.start())
+            elif stack:
+                pairs[stack.pop()] = m.start()
+        _brackets[0], _brackets[1] = data, pairs
+    return _brackets[1]
+
+
+def _get_text(self, data: str, index: int):
+    """LinkInlineProcessor.getText in O(1): the text between the "[" at index-1 and its "]"."""
+    close = _bracket_pairs(data).get(index - 1)
+    if close is None:
+        return "", len(data), False
+    return data[index:close], close + 1, True
+
+
+def _bounded_get_link(original):
+    def get_link(self, data: str, index: int):
+        if len(data) - index <= LINK_SPAN:
+            return original(self, data, index)
+        window = data[index:index + LINK_SPAN]
+        if ")" not in window:
+            return "", None, index, False
+        href, title, end, handled = original(self, window, 0)
+        return href, title, end + index, handled
+    return get_link
+
+
+def _escape_dangling_lt(text: str) -> str:
+    """Many "<" that open no tag (html.parser would rescan the rest of the text for each)."""
+    if text.count("<") < DANGLING_LT_LIMIT or len(_LT.findall(text, 0)) < DANGLING_LT_LIMIT:
+        return text
+    return _LT.sub("&lt;", text)
+
+
+INLINE_CHUNK = 4096
+_CUT_AFTER = ("。", "！", "？", "\n", " ")
+
+
+def _pieces(data: str) -> list[str]:
+    """``data`` cut into pieces of at most INLINE_CHUNK characters, after a sentence end, else
+    a line end or a space in the second half of each piece; never inside a placeholder
+    (\x02…\x03) or between a backslash and the character it escapes."""
+    pieces = []
+    start = 0
+    while len(data) - start > INLINE_CHUNK:
+        limit = start + INLINE_CHUNK
+        cut = -1
+        for mark in _CUT_AFTER:
+            at = data.rfind(mark, start + INLINE_CHUNK // 2, limit)
+            if at >= 0:
+                cut = at + 1
+                break
+        if cut < 0:
+            cut = limit
+        opened = data.rfind("\x02", start, cut)
+        if opened >= 0 and data.find("\x03", opened, cut) < 0 and opened > start:
+            cut = opened
+        run = cut
+        while run > start and data[run - 1] == "\\":
+            run -= 1
+        if (cut - run) % 2 and cut - 1 > start:  # an odd run of backslashes escapes the next character
+            cut -= 1
+        pieces.append(data[start:cut])
+        start = cut
+    pieces.append(data[start:])
+    return pieces
+
+
+def _unique_ids():
+    """toc's ``unique`` without walking _1, _2, … from the start for every repeated heading."""
+    from markdown.extensions.toc import IDCOUNT_RE
+
+    last: dict[str, str] = {}
+
+    def unique(id_: str, ids: set[str]) -> str:
+        start = id_
+        id_ = last.get(start, id_)
+        while id_ in ids or not id_:
+            m = IDCOUNT_RE.match(id_)
+            id_ = f"{m.group(1)}_{int(m.group(2)) + 1}" if m else f"{id_}_1"
+        ids.add(id_)
+        last[start] = id_
+        return id_
+    return unique, last
+
+
 def _build_markdown():
     """Python-Markdown is imported on first use: a build served from the cache never needs it."""
     import markdown
+    from markdown.inlinepatterns import LinkInlineProcessor
+
+    if LinkInlineProcessor.getText is not _get_text:
+        LinkInlineProcessor.getText = _get_text
+        LinkInlineProcessor.getLink = _bounded_get_link(LinkInlineProcessor.getLink)
     from markdown.extensions import Extension
     from markdown.extensions.toc import (TocTreeprocessor, remove_fnrefs, render_inner_html, slugify_unicode,
                                          strip_tags, unique)
@@ -81,7 +200,74 @@ def _build_markdown():
         def _InlineProcessor__handleInline(self, data, patternIndex=0):  # noqa: N802 - overrides a private
             if patternIndex == 0 and not _INLINE_TRIGGER.search(data):
                 return data
+            if patternIndex == 0 and len(data) > INLINE_CHUNK:
+                # Python-Markdown rebuilds the whole text after every match (O(matches x length)):
+                # a very long paragraph is processed in pieces cut after a sentence or line end.
+                handle = InlineProcessor._InlineProcessor__handleInline
+                return "".join(handle(self, piece, 0) for piece in _pieces(data))
             return InlineProcessor._InlineProcessor__handleInline(self, data, patternIndex)
+
+        def _InlineProcessor__processPlaceholders(self, data, parent, isText=True):  # noqa: N802, N803
+            """The library's placeholder pass with the text between placeholders collected in a list
+            and joined once per target: appending to ``tail`` one piece at a time cost
+            O(length) per entity or escape (a run of 50,000 "&lt;" took minutes)."""
+            from markdown import util
+
+            result = []
+            pending: list[str] = []
+
+            def flush() -> None:
+                if not pending:
+                    return
+                text = pending[0] if len(pending) == 1 else "".join(pending)
+                pending.clear()
+                if result:
+                    node = result[-1][0]
+                    node.tail = node.tail + text if node.tail else text
+                elif not isText:
+                    parent.tail = parent.tail + text if parent.tail else text
+                else:
+                    parent.text = parent.text + text if parent.text else text
+
+            def link_text(text) -> None:
+                if text:
+                    pending.append(text)
+
+            prefix = self._InlineProcessor__placeholder_prefix
+            start = 0
+            while data:
+                index = data.find(prefix, start)
+                if index != -1:
+                    id_, end = self._InlineProcessor__findPlaceholder(data, index)
+                    if id_ in self.stashed_nodes:
+                        node = self.stashed_nodes.get(id_)
+                        if index > 0:
+                            link_text(data[start:index])
+                        if not isinstance(node, str):  # an Element
+                            for child in [node] + list(node):
+                                if child.tail and child.tail.strip():
+                                    self._InlineProcessor__processElementText(node, child, False)
+                                if child.text and child.text.strip():
+                                    self._InlineProcessor__processElementText(child, child)
+                        else:  # just a string
+                            link_text(node)
+                            start = end
+                            continue
+                        start = end
+                        flush()
+                        result.append((node, self.ancestors[:]))
+                    else:  # a wrong placeholder
+                        end = index + len(prefix)
+                        link_text(data[start:end])
+                        start = end
+                else:
+                    text = data[start:]
+                    if isinstance(data, util.AtomicString):
+                        text = util.AtomicString(text)
+                    link_text(text)
+                    data = ""
+            flush()
+            return result
 
     class _NoticeTree(Treeprocessor):
         """Post-inline pass: join CJK soft breaks, shift headings, wrap captioned images."""
@@ -121,6 +307,7 @@ def _build_markdown():
 
         def run(self, doc: etree.Element) -> None:
             used_ids = {el.attrib["id"] for el in doc.iter() if "id" in el.attrib}
+            unique, _last = _unique_ids()
             for el in doc.iter():
                 if isinstance(el.tag, str) and self.header_rgx.match(el.tag):
                     self.set_level(el)
@@ -177,6 +364,7 @@ def render(source: str) -> Rendered:
     md = _instance()
     md.reset()
     source = _CONTROL.sub("", source)  # invalid in HTML and XML, and Markdown's own placeholders
+    source = _escape_dangling_lt(source)
     prepared = prepare(source)
     try:
         html = md.convert(prepared.source)
@@ -208,10 +396,13 @@ def plain(text: str) -> str:
 
 def summarize(text: str, limit: int) -> str:
     """Cut plain text after ``limit`` words, each Han character counting as one."""
-    text = plain(text)
+    cut = len(text) > limit * 64
+    text = plain(text[: limit * 64])  # a "word" of a million characters is not read to its end
     count = 0
     for match in _HAN_OR_WORD.finditer(text):
         count += 1
         if count > limit:
             return text[: match.start()].rstrip(" ，、；：,;:") + "……"
-    return text
+        if match.end() > limit * 16:
+            return text[: limit * 16].rstrip(" ，、；：,;:") + "……"
+    return text.rstrip(" ，、；：,;:") + "……" if cut else text

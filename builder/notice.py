@@ -326,6 +326,9 @@ def load_notice(data: bytes, rel: str, config: SiteConfig, exists, diags: Diagno
                         f"“{key}”指向的文件“{ref}”不存在（应在 {target}）"
                         + (hint or "，请检查文件名或把文件放到公告旁边"))
             return None
+        if active_content(target):
+            diags.error(rel, line(key), "file-active", active_message(ref))
+            return None
         return target, size
 
     image = ""
@@ -413,7 +416,9 @@ def load_notice(data: bytes, rel: str, config: SiteConfig, exists, diags: Diagno
         if target.endswith(reader.NOTICE_SUFFIXES):
             links.append((ref, target))
             continue
-        if exists(target) is None:
+        if exists(target) is not None and active_content(target):
+            diags.error(rel, _find_line(raw.text, ref), "file-active", active_message(ref))
+        elif exists(target) is None:
             hint = case_hint(target)
             diags.error(rel, _find_line(raw.text, ref), "file-case" if hint else "asset-missing",
                         f"正文引用的文件“{ref}”不存在（应在 {target}）" + (hint or "，请检查文件名或把文件放到公告旁边"))
@@ -525,3 +530,23 @@ def _corrections(raw, rel: str, at: int, tz, diags: Diagnostics) -> tuple[Correc
         except DateProblem as exc:
             diags.error(rel, at, "date-format", f"更正时间（corrections 的 date）：{exc}")
     return tuple(sorted(found, key=lambda c: c.date, reverse=True))
+
+
+# Files a browser runs as a page or script when a reader opens them from the site: published
+# under files/ they would run on the government site's own origin (issue 12).  Refused, with
+# how to attach them instead.
+ACTIVE_SUFFIXES = (
+    ".html", ".htm", ".xhtml", ".xht", ".shtml", ".shtm", ".mht", ".mhtml", ".svg", ".svgz", ".xml", ".xsl",
+    ".xslt", ".js", ".mjs", ".cjs", ".wasm", ".swf", ".php", ".phtml", ".asp", ".aspx", ".jsp", ".cgi",
+    ".htaccess", ".appcache", ".manifest", ".webmanifest", ".vbs", ".hta",
+)
+
+
+def active_content(path: str) -> bool:
+    name = posixpath.basename(path).lower().rstrip(". ")
+    return name.endswith(ACTIVE_SUFFIXES)
+
+
+def active_message(ref: str) -> str:
+    return (f"文件“{ref}”是网页、矢量图或脚本类文件，读者点开时其中的代码会在政府网站上运行，出于安全原因不能直接发布。"
+            "请把它压缩成 .zip 后再作为附件，或转换成 PDF；图片请另存为 PNG 或 JPG")

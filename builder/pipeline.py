@@ -279,7 +279,7 @@ def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) 
         staging.prefetch(list(manifest.pages) + list(manifest.files))  # most of output/ carries over
     try:
         return _build_changed(options, reporter, cache, manifest, staging, config, inputs, fingerprint, now,
-                              current_id)
+                              current_id, found=diags.items)
     except BaseException:
         staging.abort()
         raise
@@ -287,9 +287,11 @@ def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) 
 
 def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache, manifest: Manifest | None,
                    staging: Staging, config, inputs: tuple, fingerprint: str, now: datetime,
-                   current_id: tuple) -> BuildResult:
+                   current_id: tuple, found: list[Diagnostic] = ()) -> BuildResult:
+    """``found``: what loading site.yaml and discovering content/ reported (e.g. a FIFO)."""
     output = options.output_dir
-    site = _load_checked(options, reporter, cache, dict(now=now, config=config, inputs=inputs), fingerprint)
+    site = _load_checked(options, reporter, cache, dict(now=now, config=config, inputs=inputs, found=found),
+                         fingerprint)
     plan = _broadcast_plan(site, cache, reporter)
     _strict(options, site.diagnostics)
 

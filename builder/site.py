@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
+import stat
 import threading
 from collections import defaultdict
 from collections.abc import Callable
@@ -195,6 +196,11 @@ def discover(root: Path, diags: Diagnostics) -> tuple[list[str], dict[str, int],
                 st = entry.stat()
             except OSError:
                 continue
+            if not stat.S_ISREG(st.st_mode):  # a FIFO would block the build forever; never opened
+                diags.error(rel, 0, "not-regular-file",
+                            f"这不是普通文件（{_file_kind(st.st_mode)}），出于安全原因不予读取，构建也不会等待它；"
+                            "请删除它，或换成普通文件")
+                continue
             stamps[rel] = (st.st_size, st.st_mtime_ns, st.st_ino)
             if name.lower().endswith(NOTICE_SUFFIXES):
                 notices.append(rel)
@@ -202,6 +208,16 @@ def discover(root: Path, diags: Diagnostics) -> tuple[list[str], dict[str, int],
                 others[rel] = st.st_size
     notices.sort()
     return notices, others, stamps
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "命名管道 FIFO"
+    if stat.S_ISSOCK(mode):
+        return "套接字 socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "设备文件"
+    return "特殊文件"
 
 
 # --- parallel loading -------------------------------------------------------------------------
@@ -235,8 +251,15 @@ def _stored(loaded: Loaded, store: BodyStore | None) -> Loaded:
 def _load_one(root: str, rel: str, config: SiteConfig, others: dict[str, int]) -> Loaded:
     diags = Diagnostics()
     try:
-        with open(os.path.join(root, rel), "rb") as fh:
-            if not reader.size_ok(os.fstat(fh.fileno()).st_size, rel, diags):  # the real size, unread
+        # O_NONBLOCK: a file swapped for a FIFO since discover() must not block the build
+        fd = os.open(os.path.join(root, rel), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                diags.error(rel, 0, "not-regular-file",
+                            f"这不是普通文件（{_file_kind(st.st_mode)}），出于安全原因不予读取；请删除它，或换成普通文件")
+                return None, diags.items, ()
+            if not reader.size_ok(st.st_size, rel, diags):  # the real size, unread
                 return None, diags.items, ()
             data = fh.read(reader.MAX_BYTES + 1)
     except OSError as exc:
@@ -313,14 +336,17 @@ def parse_fingerprint(config: SiteConfig) -> str:
 def load_site(root: Path, *, include_drafts: bool = False, now: datetime | None = None,
               base_url: str | None = None, jobs: int | None = None, cache: BuildCache | None = None,
               config: SiteConfig | None = None, inputs: tuple | None = None,
-              while_waiting: Callable[[], threading.Thread | None] | None = None) -> Site:
+              while_waiting: Callable[[], threading.Thread | None] | None = None,
+              found: list[Diagnostic] | None = None) -> Site:
     """Read and validate everything.  Raises BuildError listing every error.
 
     With a ``cache``, notices whose files did not change since the last build
     are taken from it (without their body HTML, which :meth:`Site.body` re-creates
-    on demand) and only changed files are parsed.
+    on demand) and only changed files are parsed.  ``found``: what reading ``config`` and
+    discovering ``inputs`` (when given) reported.
     """
     diags = Diagnostics()
+    diags.extend(list(found or ()))
     if config is None:
         config = load_config(root, diags)
         if config is None:

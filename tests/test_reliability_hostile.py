@@ -355,3 +355,60 @@ def test_mount_point_output_keeps_foreign_files_and_long_names_fit(tmp_path):
     assert "second=0" in out and "marked" in out, result.stdout + (tmp_path / "second.txt").read_text()
     assert out[out.index("second=0") + 1] == "1"
     assert "挂载点" in (tmp_path / "second.txt").read_text(encoding="utf-8")
+
+
+# -- item 4: active content is never published -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["x.html", "x.svg", "x.xhtml", "x.js", "x.XML", "x.htm"])
+def test_active_content_attachments_are_refused_with_a_way_out(tmp_path, name):
+    site = copy_site(tmp_path / "site")
+    (site / "content/2022/06" / name).write_text("<script>window.__x=1</script>", encoding="utf-8")
+    (site / "content/2022/06/att.md").write_text(
+        f"---\ntitle: 附件测试\ndate: 2022-06-10 08:00\nattachments: [{name}]\n---\n正文。\n", encoding="utf-8")
+    out = tmp_path / "output"
+    result = run_build("--site", str(site), "--output", str(out))
+    assert result.returncode == 1, result.stderr
+    assert "content/2022/06/att.md:4:" in result.stderr and ".zip" in result.stderr and "PDF" in result.stderr
+    assert not out.exists()
+
+
+def test_active_content_linked_from_the_body_is_refused(tmp_path):
+    site = copy_site(tmp_path / "site")
+    (site / "content/2022/06/page.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
+                                                   encoding="utf-8")
+    doc = site / "content/2022/06/doc.md"
+    doc.write_text(doc.read_text(encoding="utf-8") + "\n请看[示意图](page.svg)。\n", encoding="utf-8")
+    result = run_build("--site", str(site), "--output", str(tmp_path / "output"))
+    assert result.returncode == 1 and "page.svg" in result.stderr and "压缩成 .zip" in result.stderr
+
+
+# -- item 5: only regular files are read ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["hang.md", "hang.yaml", "form.txt"])
+def test_fifo_in_content_is_reported_never_opened(tmp_path, name):
+    site = copy_site(tmp_path / "site")
+    target = site / "content/2022/06" / name
+    if target.exists():
+        target.unlink()  # form.txt is an attachment of doc.md: a FIFO attachment
+    os.mkfifo(target)
+    for command in ("check", "build"):
+        result = run_build(command, "--site", str(site), "--output", str(tmp_path / "output"))  # timeout: 300 s
+        assert result.returncode == 1, result.stderr
+        assert f"content/2022/06/{name}: 这不是普通文件（命名管道 FIFO）" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_socket_in_content_is_reported(tmp_path):
+    import socket
+
+    site = copy_site(tmp_path / "site")
+    path = site / "content/2022/06/sock.md"
+    server = socket.socket(socket.AF_UNIX)
+    try:
+        server.bind(str(path))
+        result = run_build("check", "--site", str(site))
+        assert result.returncode == 1 and "套接字" in result.stderr
+    finally:
+        server.close()

@@ -39,7 +39,9 @@ OFFICIALS = (
 ACTION = ("请", "务必", "不得", "禁止", "严禁", "非必要不", "切勿", "不要", "尽量", "避免", "注意", "做好",
           "佩戴", "检测", "接种", "报备", "拨打", "携带", "关闭", "储水", "减少", "远离", "转移", "停水",
           "停电", "放假", "暂停", "需", "应当", "要")
-TIME_RE = re.compile(r"[0-9０-９]+\s*(?:月|日|号|时|点|:|：)|[上下]午|早晨|晚上|凌晨|中午|今天|明天|即日起|期间|之前|以前|前")
+# Digit runs are tried from their first digit only (``(?<!…)``): from every digit, a run of
+# 20,000 digits cost O(run) each time (12 s); "现将…如下" spans at most 200 characters.
+TIME_RE = re.compile(r"(?<![0-9０-９])[0-9０-９]+\s*(?:月|日|号|时|点|:|：)|[上下]午|早晨|晚上|凌晨|中午|今天|明天|即日起|期间|之前|以前|前")
 PLACE_RE = re.compile(r"(?:路|街|村|社区|镇|乡|小区|医院|学校|广场|中心|市场|商超|公园|景点|水库|河道|路段|区域|卫生院)")
 PHONE_RE = re.compile(r"(?:电话|热线|拨打)[：:\s]*[0-9（(][0-9\-－—（）() ]{2,}[0-9]|0[0-9]{2,3}[-－—][0-9]{7,8}"
                       r"|(?<![0-9])1[2-9][0-9]{9}(?![0-9])|(?<![0-9])[48]00[-－]?[0-9]{3}[-－]?[0-9]{3,4}(?![0-9])")
@@ -49,7 +51,7 @@ SALUTATION_RE = re.compile(r"^(?:尊敬的[^：:]{0,12}|各[^：:]{0,40}(?:政�
 _ORG = r"[^，。,]{2,30}?(?:公司|政府|办公室|中心|局|委员会|气象台|指挥部|办事处)"
 _DATE = r"[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日"
 SIGNATURE_RE = re.compile(rf"^(?:{_ORG}|{_DATE}|{_ORG}\s*{_DATE})。?$")
-FRAMING_RE = re.compile(r"^(?:为了?|就|面对|根据|按照|围绕|对照|经)[^，,]*[，,]$|现将.*如下|特此|如下[：:。]?$")
+FRAMING_RE = re.compile(r"^(?:为了?|就|面对|根据|按照|围绕|对照|经)[^，,]*[，,]$|现将.{0,200}?如下|特此|如下[：:。]?$")
 ENUMERATION_RE = re.compile(r"(?:[^、，,。：:；;]{2,14}、){2,}[^、，,。：:；;]{2,14}")  # 甲、乙、丙 (three or more)
 STRONG = ("请", "务必", "不得", "禁止", "严禁", "非必要不", "切勿", "不要")
 RESIDENT = ("群众", "居民", "村民", "市民", "用户", "人员", "家中", "户", "师生", "老人", "儿童", "返")
@@ -222,11 +224,16 @@ def sentences_of(blocks: list[str]) -> list[str]:
     return out
 
 
+# A loudspeaker draft is chosen from the first MAX_SENTENCES sentences (a notice of 1 MB of
+# "!" has a million): the draft's cost stays bounded whatever the body holds.
+MAX_SENTENCES = 2000
+
+
 def candidates(blocks: list[str], locality: str = "") -> list[Candidate]:
     """Sentences reduced to their useful clauses, scored; a fact list is kept whole."""
     found: list[Candidate] = []
     lead_given = False
-    for index, sentence in enumerate(sentences_of(blocks)):
+    for index, sentence in enumerate(sentences_of(blocks)[:MAX_SENTENCES]):
         whole = isinstance(sentence, FactList)
         if locality:
             sentence = LOCAL_RE.sub(locality, sentence)
@@ -246,8 +253,8 @@ def candidates(blocks: list[str], locality: str = "") -> list[Candidate]:
         if not kept:
             continue
         text = "".join(kept).strip()
-        text = re.sub(r"^[，,：:、]+", "", text)
-        text = re.sub(r"[，,：:、；;]+$", "", text)
+        text = text.lstrip("，,：:、")
+        text = text.rstrip("，,：:、；;")  # not re.sub("[…]+$"): quadratic on a long run of commas
         text = text.rstrip("。！？!?")
         if count_chars(text) < 4:
             continue
