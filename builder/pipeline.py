@@ -313,11 +313,13 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
     # A stage switched off in site.yaml publishes nothing: no files, no sitemap entry, no links to it.
     broadcast_on, search_on = plan.settings.enabled, _search_enabled(site)
     renderer = Renderer(site, {"broadcast_links": links(plan), "search_enabled": search_on}, fingerprint)
-    jobs = renderer.plan(fingerprint)
     old_pages = manifest.pages if manifest else {}
     old_files = manifest.files if manifest else {}
-    todo = [job for job in jobs if old_pages.get(job.path) != job.key]
-    pages = {job.path: job.key for job in jobs}
+    old_reads = manifest.page_reads if manifest else {}
+    jobs = renderer.plan(fingerprint, old_reads)
+    todo = [job for job in jobs if not job.key or old_pages.get(job.path) != job.key]
+    pages = {job.path: job.key for job in jobs}  # rendered pages get their key once rendered
+    page_reads = {job.path: old_reads[job.path] for job in jobs if job.key and job.path in old_reads}
 
     reporter.stage("生成订阅源、站点地图与静态文件")
     files: dict[str, str] = {}
@@ -352,14 +354,17 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
     boundary = min(m for m in (site.next_change(), broadcast.next_change(plan)) if m is not None)
     new_manifest = Manifest(render_fp=fingerprint, inputs=site.inputs, now_boundary=boundary,
                             include_drafts=options.include_drafts, pages=pages, files=files,
-                            summary=result.summary, warnings=site.diagnostics)
+                            summary=result.summary, warnings=site.diagnostics, page_reads=page_reads)
+    todo_set = set(todo)
     search_key = ""
     shards_todo: list = []
     shards_all: list = []
     if search_on:
         from .search import LISTING, pagefind_available, plan_shards, shard_of
 
-        shards_all = plan_shards([(job.path, job.key) for job in jobs if job.method == "notice_page"])
+        # A page to render counts as changed here; the shards are keyed by the rendered keys below.
+        shards_all = plan_shards([(job.path, pages[job.path] if job not in todo_set else "") for job in jobs
+                                  if job.method == "notice_page"])
         search_key = digest(fingerprint, [s.key for s in shards_all])
         old_index = {p: k for p, k in old_files.items() if p.startswith(SEARCH_DIR)}
         if manifest is not None and old_index and manifest.search_key != search_key and not options.fresh_search:
@@ -399,7 +404,15 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
     staging.begin(keep=keep)
     try:
         reporter.stage(f"生成页面（{len(todo)} / {len(jobs)}）")
-        _render_pages(renderer, todo, staging, reporter, options.jobs)
+        for index, reads in _render_pages(renderer, todo, staging, reporter, options.jobs):
+            job = todo[index]
+            pages[job.path] = renderer.key(job, reads)
+            page_reads[job.path] = reads
+        if shards_todo:  # the same shards, now keyed by the pages as rendered
+            redo = {s.name for s in shards_todo}
+            shards_all = plan_shards([(job.path, pages[job.path]) for job in jobs if job.method == "notice_page"])
+            shards_todo = [s for s in shards_all if s.name in redo]
+            search_key = digest(fingerprint, [s.key for s in shards_all])
         reporter.stage("写入其他文件")
         for path, data in sorted(payloads.items()):
             if isinstance(data, Path):
@@ -452,29 +465,36 @@ def _search_stage(site: Site, staging: Staging, shards_all: list, shards_todo: l
 _render_state: dict = {}
 
 
-def _render_chunk(indices: list[int]) -> tuple[int, int]:
+def _render_chunk(indices: list[int]) -> tuple[int, int, list]:
     renderer, todo, staging = _render_state["renderer"], _render_state["todo"], _render_state["staging"]
     files, size = staging.files, staging.bytes
+    reads = []
     for index in indices:
-        staging.write(todo[index].path, renderer.run(todo[index]))
-    return staging.files - files, staging.bytes - size
+        data, read = renderer.run(todo[index])
+        staging.write(todo[index].path, data)
+        reads.append((index, read))
+    return staging.files - files, staging.bytes - size, reads
 
 
 def _render_pages(renderer, todo: list, staging: Staging, reporter: Reporter,
-                  jobs: int | None) -> None:
+                  jobs: int | None) -> list[tuple[int, tuple]]:
+    """Render and write every page of ``todo``; returns (index in todo, what the page read)."""
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     total = len(todo)
     import multiprocessing
 
+    reads: list[tuple[int, tuple]] = []
     if jobs <= 1 or total < PARALLEL_RENDER or "fork" not in multiprocessing.get_all_start_methods():
         for index, job in enumerate(todo):
-            staging.write(job.path, renderer.run(job))
+            data, read = renderer.run(job)
+            staging.write(job.path, data)
+            reads.append((index, read))
             if index % 500 == 0:
                 reporter.progress(index, total)
         reporter.progress(total, total)
-        return
+        return reads
     # Forked workers inherit the loaded site; each renders interleaved slices and writes
-    # its own files, so only small counts travel back.
+    # its own files, so only counts and the pages' reads travel back.
     _render_state.update(renderer=renderer, todo=todo, staging=staging)
     gc.freeze()  # the site's objects stay out of the workers' garbage collections (and copy-on-write)
     step = 250
@@ -482,14 +502,16 @@ def _render_pages(renderer, todo: list, staging: Staging, reporter: Reporter,
     done = 0
     try:
         with multiprocessing.get_context("fork").Pool(jobs, initializer=gc.enable) as pool:
-            for files, size in pool.imap_unordered(_render_chunk, chunks):
+            for files, size, read in pool.imap_unordered(_render_chunk, chunks):
                 staging.files += files
                 staging.bytes += size
+                reads += read
                 done += files
                 reporter.progress(done, total)
     finally:
         _render_state.clear()
         gc.unfreeze()
+    return reads
 
 
 def summary_line(result: BuildResult) -> str:

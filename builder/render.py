@@ -1,8 +1,10 @@
-"""Render stage: pure functions from the loaded :class:`Site` to output files.
+"""Render stage: the site's HTML pages from the loaded :class:`Site`.
 
-Each ``*_pages`` function yields ``(output_path, bytes)``; the writer decides
-where the bytes go.  Templates come from the site's own ``templates/`` first,
-then the built-in ones.
+:meth:`Renderer.plan` lists every page as a :class:`PageJob`; each page kind is a method
+returning a :class:`Page` (template, path, context) that :meth:`Renderer.run` renders.
+Templates come from the site's own ``templates/`` first, then the built-in ones.  Templates
+see notices only through recording views (:mod:`builder.pagedeps`), so every page's key is
+derived from what its rendering actually read, whatever the templates show.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ from urllib.parse import urljoin
 
 import jinja2
 
-from . import __version__, urls
+from . import __version__, pagedeps, urls
 from .cache import digest
 from .notice import resolve_local
 from .dates import format_day, format_minute
 from .site import Entry, Site
 
+# Site-wide tables in the common context that templates look things up in.
+TABLES = ("tag_paths", "broadcast_links")
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 LEVEL_CLASS = {"日常": "normal", "蓝色": "blue", "黄色": "yellow", "橙色": "orange", "红色": "red"}
 LEVEL_NAME = {"蓝色": "蓝色预警", "黄色": "黄色预警", "橙色": "橙色预警", "红色": "红色预警", "日常": "日常"}
@@ -53,6 +57,7 @@ def make_environment(site_root: Path) -> jinja2.Environment:
     env.globals["LEVEL_CLASS"] = LEVEL_CLASS
     env.globals["LEVEL_NAME"] = LEVEL_NAME
     env.globals["version"] = __version__
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": pagedeps.json_default}
     return env
 
 
@@ -132,12 +137,25 @@ _FIRST_IMG = re.compile(r'<img\s[^>]*?src="([^"]*)"')
 
 @dataclass(frozen=True)
 class PageJob:
-    """One HTML page to write: ``Renderer.run(job)`` renders it; ``key`` changes when its bytes would."""
+    """One HTML page to write: ``Renderer.run(job)`` renders it.
+
+    ``static`` digests the template, the path, the fingerprint and the page's context by identity;
+    ``key`` adds the current values of what the page read when it was last rendered ("" when
+    there is no such record): a key equal to the stored one means the bytes would be the same.
+    """
 
     path: str
     key: str
     method: str
     args: tuple
+    static: str = ""
+
+
+@dataclass(frozen=True)
+class Page:
+    template: str
+    path: str
+    context: dict
 
 
 class Renderer:
@@ -163,6 +181,10 @@ class Renderer:
             "search_enabled": True,  # false: no search page, and no page links to one
         }
         self.common.update(extra_context or {})  # e.g. broadcast_links from the broadcast stage
+        # Site-wide lookup tables: pages get recording views of them (a new tag must not
+        # re-render every page, only those that looked it up).
+        self.tables = {name: self.common[name] for name in TABLES if name in self.common}
+        self.values = pagedeps.SiteValues(self.by_source, self.tables)
         self._templates: dict[str, jinja2.Template] = {}
         self._nav_by_dir: dict[str, list[NavLink]] = {}
 
@@ -182,6 +204,7 @@ class Renderer:
         return links
 
     def render(self, name: str, path: str, **context) -> bytes:
+        """Render a template with the site-wide context (pages of other stages, e.g. the broadcaster's)."""
         context.update(self.common)
         directory = path.rpartition("/")[0]
         context["page_path"] = path
@@ -215,93 +238,100 @@ class Renderer:
 
         return _HREF_RE.sub(repl, body)
 
-    # -- planning: every page with the key of what it shows ---------------------------------------
+    # -- planning: every page with the key of what it read ----------------------------------------
 
-    def plan(self, fingerprint: str) -> list[PageJob]:
-        """Every HTML page of the site, each with a key that changes whenever its bytes would.
-
-        Keys are computed from small summaries (titles, dates, paths, digests), so an
-        incremental build can tell which pages to render without rendering any.
-        """
+    def plan(self, fingerprint: str, reads: dict | None = None) -> list[PageJob]:
+        """Every HTML page of the site.  ``reads``: path -> what the page read when it was last
+        rendered (from the manifest); a page without one gets the key "" (it must be rendered)."""
         site, config = self.site, self.config
-        # What a list or a neighbour link shows of a notice, as a short digest.
-        sig = {id(e): blake2b("\x1f".join((e.path, e.notice.title, str(e.notice.date.timestamp()), e.status,
-                                           "x" if e.expired else "", e.notice.level, e.notice.category,
-                                           "d" if e.notice.date_only else "")
-                                          ).encode(), digest_size=8).hexdigest()
-               for e in site.entries}
-
-        def sigs(entries) -> list:
-            return [sig[id(e)] for e in entries]
-
-        def job(path: str, method: str, args: tuple, *shown) -> PageJob:
-            return PageJob(path, digest(fingerprint, path, method, *shown), method, args)
-
+        reads = reads or {}
+        common = digest(fingerprint, pagedeps.describe({k: v for k, v in self.common.items() if k not in self.tables}))
         jobs: list[PageJob] = []
-        home = self._home_data()
-        jobs.append(job(urls.HOME, "home_page", (), sigs(home[0]), [(c.name, sigs(es)) for c, es in home[1]],
-                        sigs(home[2])))
-        tag_paths = self.common["tag_paths"]
-        broadcast_links = self.common.get("broadcast_links", {})
-        for index, entry in enumerate(site.entries):
-            n = entry.notice
-            links = [(ref, self.by_source[t].path if t in self.by_source else None) for ref, t in n.links]
-            jobs.append(job(entry.path, "notice_page", (index,), n.digest, sig[id(entry)],
-                            sig[id(entry.prev)] if entry.prev else None, sig[id(entry.next)] if entry.next else None,
-                            sigs(entry.related), [tag_paths[t] for t in n.tags], links,
-                            broadcast_links.get(n.source)))
-        for index, entry in enumerate(site.withdrawn):
-            n = entry.notice
-            jobs.append(job(entry.path, "withdrawn_page", (index,), n.digest, n.title, n.category))
+
+        def job(method: str, *args) -> None:
+            page = getattr(self, method)(*args)
+            static = digest(common, method, page.template, page.path, pagedeps.describe(page.context))
+            old = reads.get(page.path)
+            key = self.values.key(static, old) if old is not None else ""
+            jobs.append(PageJob(page.path, key, method, args, static))
+
+        job("home_page")
+        for index in range(len(site.entries)):
+            job("notice_page", index)
+        for index in range(len(site.withdrawn)):
+            job("withdrawn_page", index)
         size = config.page_size
-
-        def paged(entries: list[Entry], path_for, method: str, name: str) -> None:
-            for number in range(1, max(1, math.ceil(len(entries) / size)) + 1):
-                chunk = entries[(number - 1) * size: number * size]
-                jobs.append(job(path_for(number), method, (name, number), len(entries), sigs(chunk)))
-
         for category in config.categories:
-            paged(site.by_category[category.name], partial(urls.column_page, category.slug), "column_page",
-                  category.name)
-        counts = [(t.name, t.slug, len(site.by_tag[t.name])) for t in site.tags]
-        jobs.append(job(urls.TAGS_INDEX, "tags_index", (), counts))
+            for number in range(1, max(1, math.ceil(len(site.by_category[category.name]) / size)) + 1):
+                job("column_page", category.name, number)
+        job("tags_index")
         for tag in site.tags:
-            paged(site.by_tag[tag.name], partial(urls.tag_page, tag.slug), "tag_page", tag.name)
-        years = self._years()
-        jobs.append(job(urls.ARCHIVES_INDEX, "archives_index", (), years))
-        for year, month_counts in years.items():
-            jobs.append(job(urls.year_page(year), "year_page", (year,), month_counts))
+            for number in range(1, max(1, math.ceil(len(site.by_tag[tag.name]) / size)) + 1):
+                job("tag_page", tag.name, number)
+        job("archives_index")
+        for year in self._years():
+            job("year_page", year)
         for year, month in sorted(site.by_month, reverse=True):
-            jobs.append(job(urls.month_page(year, month), "month_page", (year, month),
-                            sigs(site.by_month[(year, month)])))
-        jobs.append(job(urls.SITEMAP_PAGE, "sitemap_page", (),
-                        [(c.name, len(site.by_category[c.name]), sigs(site.by_category[c.name][:50]))
-                         for c in config.categories]))
-        jobs.append(job(urls.CONTACT_PAGE, "contact_page", ()))
+            job("month_page", year, month)
+        job("sitemap_page")
+        job("contact_page")
         if self.common["search_enabled"]:
-            jobs.append(job(urls.SEARCH_PAGE, "search_page", (), sorted(tag_paths.items())))
-        jobs.append(job(urls.NOT_FOUND, "not_found_page", ()))
+            job("search_page")
+        job("not_found_page")
         return jobs
 
-    def run(self, job: PageJob) -> bytes:
-        return getattr(self, job.method)(*job.args)
+    def run(self, job: PageJob) -> tuple[bytes, tuple]:
+        """The page's bytes and what its rendering read (``Reads.frozen()``)."""
+        page = getattr(self, job.method)(*job.args)
+        reads = pagedeps.Reads()
+        context = {k: pagedeps.wrap(v, reads, self.site) for k, v in page.context.items()}
+        for name, table in self.tables.items():
+            context[name] = pagedeps.TableView(name, table, reads)
+        body = context.get("body")
+        if isinstance(body, pagedeps.LazyBody):
+            context["body"] = self.body_for(body.entry, page.path)
+        for name, value in list(context.items()):
+            if isinstance(value, pagedeps.Lazy):
+                context[name] = value.compute(context)
+        data = self._render_page(page.template, page.path, context, reads)
+        return data, reads.frozen()
 
-    # -- page kinds -------------------------------------------------------------------------------
+    def key(self, job: PageJob, reads: tuple) -> str:
+        """The key of a page just rendered, from what it read."""
+        return self.values.key(job.static, reads)
 
-    def notice_page(self, index: int) -> bytes:
+    def _render_page(self, name: str, path: str, context: dict, reads) -> bytes:
+        full = dict(self.common)
+        full.update(context)
+        directory = path.rpartition("/")[0]
+        full["page_path"] = path
+        full["url"] = partial(urls.relative, path)
+        full["root"] = "../" * (directory.count("/") + 1) if directory else ""  # to the site root
+        full["nav_links"] = self._nav_links(directory)
+        full["canonical"] = urls.absolute(self.config.base_url, path)
+        return self.template(name).render(full).encode("utf-8")
+
+    # -- page kinds: each returns its template, path and context -------------------------------
+
+    def _page(self, template: str, path: str, **context) -> Page:
+        return Page(template, path, context)
+
+    def notice_page(self, index: int) -> Page:
         entry = self.site.entries[index]
         category = self.config.category(entry.notice.category)
-        body = self.body_for(entry, entry.path)
-        return self.render(
+        body = pagedeps.LazyBody(entry, self.by_source)
+        return self._page(
             "notice.html", entry.path, entry=entry, notice=entry.notice, category=category,
-            body=body, asset=urls.asset_path, image_url=self._image_url(entry, body),
+            body=body, asset=urls.asset_path,
+            image_url=pagedeps.Lazy(("image_url", entry.notice.image, body.describe()),
+                                    lambda context: self._image_url(entry, context["body"])),
             crumbs=[Crumb("首页", urls.HOME), Crumb(category.name, urls.column_page(category.slug))],
         )
 
-    def withdrawn_page(self, index: int) -> bytes:
+    def withdrawn_page(self, index: int) -> Page:
         entry = self.site.withdrawn[index]
         category = self.config.category(entry.notice.category)
-        return self.render(
+        return self._page(
             "withdrawn.html", entry.path, entry=entry, notice=entry.notice, category=category,
             column_path=urls.column_page(category.slug), crumbs=[Crumb("首页", urls.HOME), Crumb(category.name, urls.column_page(category.slug))],
         )
@@ -320,19 +350,19 @@ class Renderer:
                   for c in self.config.categories]
         return current[: self.config.home_latest], blocks, self.site.emergencies
 
-    def home_page(self) -> bytes:
+    def home_page(self) -> Page:
         latest, blocks, emergencies = self._home_data()
-        return self.render("index.html", urls.HOME, latest=latest, blocks=blocks, emergencies=emergencies, crumbs=[])
+        return self._page("index.html", urls.HOME, latest=latest, blocks=blocks, emergencies=emergencies, crumbs=[])
 
-    def _list_page(self, entries: list[Entry], number: int, page_for, **context) -> bytes:
+    def _list_page(self, entries: list[Entry], number: int, page_for, **context) -> Page:
         size = self.config.page_size
         count = max(1, math.ceil(len(entries) / size))
         paths = tuple(page_for(n) for n in range(1, count + 1))
         chunk = entries[(number - 1) * size: number * size]
-        return self.render("list.html", paths[number - 1], entries=chunk, pager=Pager(number, count, paths),
+        return self._page("list.html", paths[number - 1], entries=chunk, pager=Pager(number, count, paths),
                            total=len(entries), **context)
 
-    def column_page(self, name: str, number: int) -> bytes:
+    def column_page(self, name: str, number: int) -> Page:
         category = self.config.category(name)
         return self._list_page(
             self.site.by_category[name], number, partial(urls.column_page, category.slug),
@@ -341,7 +371,7 @@ class Renderer:
             crumbs=[Crumb("首页", urls.HOME)],
         )
 
-    def tag_page(self, name: str, number: int) -> bytes:
+    def tag_page(self, name: str, number: int) -> Page:
         tag = next(t for t in self.site.tags if t.name == name)
         return self._list_page(
             self.site.by_tag[name], number, partial(urls.tag_page, tag.slug),
@@ -349,9 +379,9 @@ class Renderer:
             crumbs=[Crumb("首页", urls.HOME), Crumb("标签", urls.TAGS_INDEX)],
         )
 
-    def tags_index(self) -> bytes:
+    def tags_index(self) -> Page:
         counts = [(t, len(self.site.by_tag[t.name])) for t in self.site.tags]
-        return self.render("tags.html", urls.TAGS_INDEX, tags=counts, crumbs=[Crumb("首页", urls.HOME)])
+        return self._page("tags.html", urls.TAGS_INDEX, tags=counts, crumbs=[Crumb("首页", urls.HOME)])
 
     def _years(self) -> dict[int, list[tuple[int, int]]]:
         years: dict[int, list[tuple[int, int]]] = {}
@@ -359,34 +389,34 @@ class Renderer:
             years.setdefault(year, []).append((month, len(self.site.by_month[(year, month)])))
         return years
 
-    def archives_index(self) -> bytes:
-        return self.render("archives.html", urls.ARCHIVES_INDEX, years=self._years(), year=None,
+    def archives_index(self) -> Page:
+        return self._page("archives.html", urls.ARCHIVES_INDEX, years=self._years(), year=None,
                            crumbs=[Crumb("首页", urls.HOME)])
 
-    def year_page(self, year: int) -> bytes:
-        return self.render("archives.html", urls.year_page(year), years={year: self._years()[year]}, year=year,
+    def year_page(self, year: int) -> Page:
+        return self._page("archives.html", urls.year_page(year), years={year: self._years()[year]}, year=year,
                            crumbs=[Crumb("首页", urls.HOME), Crumb("归档", urls.ARCHIVES_INDEX)])
 
-    def month_page(self, year: int, month: int) -> bytes:
+    def month_page(self, year: int, month: int) -> Page:
         entries = self.site.by_month[(year, month)]
-        return self.render(
+        return self._page(
             "list.html", urls.month_page(year, month), entries=entries, pager=None, total=len(entries),
             heading=f"{year}年{month}月", category=None, kind="archive", feeds=(),
             crumbs=[Crumb("首页", urls.HOME), Crumb("归档", urls.ARCHIVES_INDEX), Crumb(f"{year}年", urls.year_page(year))],
         )
 
-    def sitemap_page(self) -> bytes:
+    def sitemap_page(self) -> Page:
         columns = [(c, self.site.by_category[c.name]) for c in self.config.categories]
-        return self.render("sitemap.html", urls.SITEMAP_PAGE, columns=columns, crumbs=[Crumb("首页", urls.HOME)])
+        return self._page("sitemap.html", urls.SITEMAP_PAGE, columns=columns, crumbs=[Crumb("首页", urls.HOME)])
 
-    def contact_page(self) -> bytes:
-        return self.render("contact.html", urls.CONTACT_PAGE, crumbs=[Crumb("首页", urls.HOME)])
+    def contact_page(self) -> Page:
+        return self._page("contact.html", urls.CONTACT_PAGE, crumbs=[Crumb("首页", urls.HOME)])
 
-    def search_page(self) -> bytes:
-        return self.render("search.html", urls.SEARCH_PAGE, crumbs=[Crumb("首页", urls.HOME)])
+    def search_page(self) -> Page:
+        return self._page("search.html", urls.SEARCH_PAGE, crumbs=[Crumb("首页", urls.HOME)])
 
-    def not_found_page(self) -> bytes:
-        return self.render("404.html", urls.NOT_FOUND, crumbs=[])
+    def not_found_page(self) -> Page:
+        return self._page("404.html", urls.NOT_FOUND, crumbs=[])
 
 
 # Static files that only a stage's own pages use: not published when site.yaml switches the stage off.

@@ -296,3 +296,94 @@ def test_a_changed_builder_module_gives_what_a_cold_build_gives(tmp_path):
         assert not different, f"{module}: {different[:10]} differ from a cold build after the change"
         assert got != before, f"{module}: the change did not reach the output"
         before = got
+
+
+# --- template overrides that show every field of every notice they can reach ------------------
+
+FIELDS = ("title", "date", "category", "slug", "summary", "tags", "authors", "editor", "origin", "level", "draft",
+          "publish_at", "expires", "updated", "image", "image_alt", "image_caption", "attachments", "doc",
+          "date_only", "source", "body_html")
+DUMP = ("{% macro dump(e) %}<span class=\"dump\">{% for f in " + repr(list(FIELDS)) + " %}{{ f }}={{ e.notice[f] }};"
+        "{% endfor %}status={{ e.status }};expired={{ e.expired }};current={{ e.current }};"
+        "prev={{ e.prev.notice.title if e.prev else '' }};next={{ e.next.notice.summary if e.next else '' }};"
+        "related={% for r in e.related %}{{ r.notice.origin }}/{{ r.notice.tags|join(',') }}|{% endfor %}"
+        "</span>{% endmacro %}\n")
+
+
+def write_overrides(site: Path) -> None:
+    """A site's own macros.html and notice.html: lists, neighbours and related blocks print every
+    notice field (and their neighbours' and related notices' fields too)."""
+    own = site / "templates"
+    own.mkdir(exist_ok=True)
+    macros = (REPO / "templates/macros.html").read_text(encoding="utf-8")
+    macros = macros.replace("{{ e.notice.title }}</a>", "{{ e.notice.title }}</a>{{ dump(e) }}")
+    assert "dump(e)" in macros
+    (own / "macros.html").write_text(DUMP + macros, encoding="utf-8")
+    notice = (REPO / "templates/notice.html").read_text(encoding="utf-8")
+    for old, new in (('{% from "macros.html" import status_badges %}',
+                      '{% from "macros.html" import status_badges, dump %}'),
+                     ("{{ entry.prev.notice.title }}</a>", "{{ entry.prev.notice.title }}</a>{{ dump(entry.prev) }}"),
+                     ("{{ entry.next.notice.title }}</a>", "{{ entry.next.notice.title }}</a>{{ dump(entry.next) }}"),
+                     ("{{ r.notice.title }}</a>", "{{ r.notice.title }}</a>{{ dump(r) }}")):
+        assert old in notice, old
+        notice = notice.replace(old, new)
+    (own / "notice.html").write_text(notice, encoding="utf-8")
+
+
+FIELD_STEPS = [
+    ("write a summary", lambda s: edit(s / "content/2022/05/news-3.md", "title: 要闻第3篇", "title: 要闻第3篇\nsummary: 手写的摘要")),
+    ("edit the first paragraph (auto summary)",
+     lambda s: edit(s / "content/2022/05/news-2.md", "要闻第2篇正文。", "要闻第2篇正文，第一段改了。")),
+    ("change tags", lambda s: edit(s / "content/2022/05/meeting.md", "tags: [防汛, 会议]", "tags: [防汛, 汛期]")),
+    ("change an author", lambda s: edit(s / "content/2022/05/meeting.md", "author: [张三, 李四]", "author: [张三, 赵六]")),
+    ("change 来源", lambda s: edit(s / "content/2022/05/news-2.md", "tags: [会议]", "tags: [会议]\nsource: 县水利局")),
+    ("change 文号", lambda s: edit(s / "content/2022/06/doc.md", "测政〔2022〕12号", "测政〔2022〕13号")),
+    ("change the validity", lambda s: edit(s / "content/2022/06/doc.md", "validity: 失效", "validity: 有效")),
+    ("retitle", lambda s: edit(s / "content/2022/05/news-1.md", "title: 要闻第1篇", "title: 要闻第一篇")),
+    ("redate", lambda s: edit(s / "content/2022/05/news-4.md", "2022-05-14", "2022-05-02")),
+    ("add a notice", lambda s: (s / "content/2022/06/new.md").write_text(
+        "---\ntitle: 新增公告\ndate: 2022-06-20 09:00\ntags: [会议, 新标签]\nsource: 新来源\n---\n\n新增正文。\n",
+        encoding="utf-8")),
+    ("delete a notice", lambda s: (s / "content/2022/05/extra-03.md").unlink()),
+    ("nothing changes", lambda s: None),
+]
+
+
+@pytest.mark.slow
+def test_overrides_showing_every_field_equal_cold_after_each_change(tmp_path):
+    site = copy_site(tmp_path / "site")
+    _more_notices(site)
+    write_overrides(site)
+    incremental = tmp_path / "incremental"
+    first = run_build("--site", str(site), "--output", str(incremental))
+    assert first.returncode == 0, first.stderr
+    assert "summary=" in (incremental / "index.html").read_text(encoding="utf-8")
+    for name, change in FIELD_STEPS:
+        change(site)
+        inc = run_build("--site", str(site), "--output", str(incremental))
+        assert inc.returncode == 0, f"{name}: {inc.stderr}"
+        assert_same_as_cold(site, incremental, tmp_path, FIXTURE_EPOCH, name)
+
+
+def test_without_recorded_reads_overrides_go_stale(tmp_path, monkeypatch):
+    """The same override with dependency recording switched off: editing a summary leaves list
+    pages with the old text, which the differential check catches (so it can fail)."""
+    from builder import pagedeps
+    from builder.pipeline import BuildOptions, build
+    from builder.report import Reporter
+
+    site = copy_site(tmp_path / "site")
+    write_overrides(site)
+    out = tmp_path / "incremental"
+    moment = datetime.fromtimestamp(int(FIXTURE_EPOCH), tz=timezone.utc)
+    monkeypatch.setattr(pagedeps.Reads, "add", lambda self, owner, name: None)
+    build(BuildOptions(site_dir=site, output_dir=out, now=moment, jobs=1), Reporter())
+    edit(site / "content/2022/05/news-3.md", "title: 要闻第3篇", "title: 要闻第3篇\nsummary: 手写的摘要")
+    build(BuildOptions(site_dir=site, output_dir=out, now=moment, jobs=1), Reporter())
+    cold = tmp_path / "cold"
+    assert run_build("--site", str(site), "--output", str(cold), "--no-cache").returncode == 0
+    got, want = tree(out), tree(cold)
+    stale = sorted(p for p in want if got.get(p) != want[p])
+    lists = [p for p in stale if p.endswith(".html") and "手写的摘要" in (cold / p).read_text(encoding="utf-8")
+             and "手写的摘要" not in (out / p).read_text(encoding="utf-8")]
+    assert len(lists) >= 3, stale  # e.g. the home page, the column page, the neighbours' pages

@@ -1,0 +1,352 @@
+"""Recorded page dependencies: what a page's rendering actually read from the site's notices.
+
+Templates never see the site's :class:`~builder.site.Entry` and :class:`~builder.notice.Notice`
+objects themselves but views of them that note every attribute read (``entry.prev``,
+``notice.summary``, ``notice.doc``…), and the two site-wide tables pages look things up in
+(``tag_paths``, ``broadcast_links``) are views that note every key read.  Whatever a template
+reaches — lists, neighbours, related notices, their neighbours, the body — goes through a view,
+so the record is complete for any template a site supplies, built-in or its own.
+
+A page's key is ``digest(static, values of what it read)``, where *static* digests the template,
+the path, the fingerprint (templates, builder code, site.yaml) and the context it is given by
+identity (which notices, in which order, the pager…), and the values are looked up in the
+current site.  An incremental build re-renders a page exactly when that key differs from the
+key stored after its last rendering: a template is a deterministic function of its context and
+of the values it reads, so if none of them changed it would read the same things and write the
+same bytes.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from datetime import date, datetime
+from functools import partial
+
+from .cache import digest
+from .notice import Notice
+from .site import Entry
+
+MISSING = "\x00missing"
+ENTRY_LINKS = ("prev", "next")
+
+
+class Reads:
+    """What one page read: owner -> attribute names.  Owners are notice sources (attributes
+    ``e.<name>`` of its entry, ``n.<name>`` of the notice) and ``@<table>`` (keys, ``*`` for all)."""
+
+    __slots__ = ("by_owner",)
+
+    def __init__(self) -> None:
+        self.by_owner: dict[str, set[str]] = {}
+
+    def add(self, owner: str, name: str) -> None:
+        names = self.by_owner.get(owner)
+        if names is None:
+            self.by_owner[owner] = {name}
+        else:
+            names.add(name)
+
+    def frozen(self) -> tuple:
+        """Plain, sorted and stable: what the manifest stores."""
+        return tuple((owner, tuple(sorted(names))) for owner, names in sorted(self.by_owner.items()))
+
+
+class EntryView:
+    """An :class:`Entry` as a template sees it: every attribute read is recorded."""
+
+    __slots__ = ("_npv_entry", "_npv_reads", "_npv_site")
+
+    def __init__(self, entry: Entry, reads: Reads, site) -> None:
+        object.__setattr__(self, "_npv_entry", entry)
+        object.__setattr__(self, "_npv_reads", reads)
+        object.__setattr__(self, "_npv_site", site)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)  # markupsafe and Jinja probe for __html__ and the like
+        entry, reads, site = self._npv_entry, self._npv_reads, self._npv_site
+        reads.add(entry.notice.source, "e." + name)
+        value = getattr(entry, name)
+        if name == "notice":
+            return NoticeView(value, reads, site)
+        if name in ENTRY_LINKS:
+            return EntryView(value, reads, site) if value is not None else None
+        if name == "related":
+            return [EntryView(e, reads, site) for e in value]
+        return value
+
+    def __setattr__(self, name: str, value) -> None:
+        raise AttributeError("read-only")
+
+    def __eq__(self, other) -> bool:
+        return self._npv_entry is _unwrap(other)
+
+    def __hash__(self) -> int:
+        return id(self._npv_entry)
+
+    def __str__(self) -> str:
+        self._npv_reads.add(self._npv_entry.notice.source, "e.*")
+        return str(self._npv_entry)
+
+    __repr__ = __str__
+
+
+class NoticeView:
+    """A :class:`Notice` as a template sees it; ``body_html`` is the body HTML wherever it is stored."""
+
+    __slots__ = ("_npv_notice", "_npv_reads", "_npv_site")
+
+    def __init__(self, notice: Notice, reads: Reads, site) -> None:
+        object.__setattr__(self, "_npv_notice", notice)
+        object.__setattr__(self, "_npv_reads", reads)
+        object.__setattr__(self, "_npv_site", site)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        notice = self._npv_notice
+        self._npv_reads.add(notice.source, "n." + name)
+        if name == "body_html":
+            return self._npv_site.body(notice)
+        return getattr(notice, name)
+
+    def __setattr__(self, name: str, value) -> None:
+        raise AttributeError("read-only")
+
+    def __eq__(self, other) -> bool:
+        return self._npv_notice is _unwrap(other)
+
+    def __hash__(self) -> int:
+        return id(self._npv_notice)
+
+    def __str__(self) -> str:
+        self._npv_reads.add(self._npv_notice.source, "n.*")
+        return str(self._npv_notice)
+
+    __repr__ = __str__
+
+
+class TableView:
+    """A site-wide lookup table (tag name -> page, notice -> broadcast script): keys read are recorded."""
+
+    __slots__ = ("_npv_name", "_npv_table", "_npv_reads")
+
+    def __init__(self, name: str, table: dict, reads: Reads) -> None:
+        self._npv_name, self._npv_table, self._npv_reads = "@" + name, table, reads
+
+    def _key(self, key) -> None:
+        self._npv_reads.add(self._npv_name, key if isinstance(key, str) else "\x00" + repr(key))
+
+    def _all(self) -> dict:
+        self._npv_reads.add(self._npv_name, "*")
+        return self._npv_table
+
+    def __getitem__(self, key):
+        self._key(key)
+        return self._npv_table[key]
+
+    def get(self, key, default=None):
+        self._key(key)
+        return self._npv_table.get(key, default)
+
+    def __contains__(self, key) -> bool:
+        self._key(key)
+        return key in self._npv_table
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __bool__(self) -> bool:
+        return bool(self._all())
+
+    def keys(self):
+        return self._all().keys()
+
+    def values(self):
+        return self._all().values()
+
+    def items(self):
+        return self._all().items()
+
+    def __str__(self) -> str:
+        return str(self._all())
+
+    __repr__ = __str__
+
+
+def _unwrap(value):
+    if isinstance(value, EntryView):
+        return value._npv_entry
+    if isinstance(value, NoticeView):
+        return value._npv_notice
+    return value
+
+
+def json_default(value):
+    """For Jinja's ``tojson``: a table view is dumped whole (and recorded as read whole)."""
+    if isinstance(value, TableView):
+        return value._all()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def wrap(value, reads: Reads, site):
+    """The context value a template is given: entries and notices (also inside lists,
+    tuples and dicts) replaced by recording views."""
+    if isinstance(value, Entry):
+        return EntryView(value, reads, site)
+    if isinstance(value, Notice):
+        return NoticeView(value, reads, site)
+    if isinstance(value, list):
+        return [wrap(v, reads, site) for v in value]
+    if isinstance(value, tuple) and not hasattr(value, "_fields"):
+        return tuple(wrap(v, reads, site) for v in value)
+    if isinstance(value, dict):
+        return {k: wrap(v, reads, site) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type) and _holds_notices(value):
+        clone = copy.copy(value)  # e.g. a page kind's own record holding entries: its fields as views
+        for f in dataclasses.fields(value):
+            object.__setattr__(clone, f.name, wrap(getattr(value, f.name), reads, site))
+        return clone
+    return value
+
+
+def _holds_notices(value, depth: int = 0) -> bool:
+    if isinstance(value, (Entry, Notice)):
+        return True
+    if depth > 4:
+        return False
+    if isinstance(value, (list, tuple)):
+        return any(_holds_notices(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return any(_holds_notices(v, depth + 1) for v in value.values())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return any(_holds_notices(getattr(value, f.name), depth + 1) for f in dataclasses.fields(value))
+    return False
+
+
+class Lazy:
+    """A context value computed only to render (e.g. from the body), described by what it is made from."""
+
+    __slots__ = ("made_from", "compute")
+
+    def __init__(self, made_from, compute) -> None:
+        self.made_from = made_from
+        self.compute = compute  # compute(context with the body resolved)
+
+
+class LazyBody:
+    """A notice page's body before it is needed: described by what it is made from (the file's
+    digest, the pages its links point to, its files), read from the body store only to render."""
+
+    __slots__ = ("entry", "links")
+
+    def __init__(self, entry: Entry, by_source: dict) -> None:
+        self.entry = entry
+        targets = by_source
+        self.links = tuple((ref, targets[t].path if t in targets else None) for ref, t in entry.notice.links)
+
+    def describe(self) -> tuple:
+        notice = self.entry.notice
+        return notice.digest, self.links, notice.assets
+
+
+def describe(value):
+    """The page's context by identity, as plain data: notices by their source (their contents
+    are recorded reads), everything else by value."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, Entry):
+        return ("E", value.notice.source)
+    if isinstance(value, Notice):
+        return ("N", value.source)
+    if isinstance(value, (list, tuple)):
+        return [describe(v) for v in value]
+    if isinstance(value, dict):
+        return [("K", describe(k), describe(v)) for k, v in value.items()]
+    if isinstance(value, (datetime, date)):
+        return ("T", value.isoformat(), str(value.tzinfo) if isinstance(value, datetime) else "")
+    if isinstance(value, partial):
+        return ("P", describe(value.func), describe(value.args), describe(value.keywords))
+    if isinstance(value, LazyBody):
+        return ("B", value.describe())
+    if isinstance(value, Lazy):
+        return ("L", describe(value.made_from))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return ("C", type(value).__qualname__,
+                [describe(getattr(value, f.name)) for f in dataclasses.fields(value)])
+    if callable(value):  # a function: its code is part of the fingerprint
+        return ("F", getattr(value, "__module__", ""), getattr(value, "__qualname__", repr(value)))
+    return ("R", repr(value))
+
+
+class SiteValues:
+    """Current values of recorded reads, each computed once per build."""
+
+    def __init__(self, by_source: dict, tables: dict[str, dict]) -> None:
+        self.by_source = by_source  # every entry a template can reach, by notice source
+        self.tables = {"@" + name: table for name, table in tables.items()}
+        self._memo: dict[tuple, str] = {}
+
+    def key(self, static: str, reads: tuple) -> str:
+        memo = self._memo
+        values = []
+        for item in reads:
+            value = memo.get(item)
+            if value is None:
+                value = memo[item] = self._compute(*item)
+            values.append(value)
+        return digest(static, values)
+
+    def _compute(self, owner: str, names: tuple) -> str:
+        if owner.startswith("@"):
+            table = self.tables.get(owner)
+            if table is None:
+                return MISSING
+            if "*" in names:
+                return repr(sorted(table.items(), key=repr))
+            lookup = {(k if isinstance(k, str) else "\x00" + repr(k)): v for k, v in table.items()} \
+                if any(n.startswith("\x00") for n in names) else table
+            return repr([lookup.get(n, MISSING) for n in names])
+        entry = self.by_source.get(owner)
+        if entry is None:
+            return MISSING  # the notice is gone (or no longer listed): render again
+        return repr([_value(entry, name) for name in names])
+
+
+def _source(entry: Entry | None):
+    return entry.notice.source if entry is not None else None
+
+
+def _value(entry: Entry, name: str):
+    notice = entry.notice
+    kind, attr = name[0], name[2:]
+    if kind == "e":
+        if attr in ENTRY_LINKS:
+            return _source(getattr(entry, attr))
+        if attr == "related":
+            return [_source(e) for e in entry.related]
+        if attr == "notice":
+            return ""  # reading the notice's fields is recorded field by field
+        if attr == "*":
+            return _whole_entry(entry)
+        value = getattr(entry, attr, MISSING)
+        return _whole_entry(entry) if callable(value) else repr(value)
+    if attr == "body_html":
+        return notice.digest  # the body HTML is a function of the file (and the fingerprint)
+    if attr == "*":
+        return _whole_notice(notice)
+    value = getattr(notice, attr, MISSING)
+    return _whole_notice(notice) if callable(value) else repr(value)
+
+
+def _whole_notice(notice: Notice) -> str:
+    return repr(dataclasses.replace(notice, body_html="")) + notice.digest
+
+
+def _whole_entry(entry: Entry) -> str:
+    return repr((entry.path, entry.status, entry.expired, entry.current, _source(entry.prev),
+                 _source(entry.next), [_source(e) for e in entry.related], _whole_notice(entry.notice)))
