@@ -4,10 +4,11 @@ Two things are remembered between builds:
 
 * the parsed notices (front matter, summary, links: everything but the body
   HTML) keyed by each file's (size, mtime, inode), valid for one *parse
-  fingerprint* (builder version + the site.yaml values that parsing reads);
-* per output folder, a manifest: the key of every page written (a digest of
-  everything the page shows), the files of the input tree as last seen, the
-  render fingerprint (site.yaml, templates, builder version) and the next
+  fingerprint* (the builder's code digest + the site.yaml values that parsing reads);
+* per output folder, a manifest: the key of every page written and what its
+  rendering read (see builder.pagedeps), the files of the input tree as last
+  seen, the render fingerprint (site.yaml, templates, the builder's code and
+  libraries, see builder.codeprint) and the next
   moment at which time alone changes the site (a ``publish_at`` or
   ``expires`` falling due).
 

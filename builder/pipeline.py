@@ -1,11 +1,12 @@
 """The build: plain ordered stages over an explicit Site (load -> plan -> render -> publish).
 
-Incremental by construction: every page is planned with a key that digests
-what it shows; pages whose key is unchanged since the last build of the same
-output folder are neither rendered nor rewritten, the rest are rendered (over
-both cores when there are many) into a staging folder that starts as a
-hard-linked copy of the unchanged part of ``output/`` and is swapped in
-atomically at the end.
+Incremental by construction: every page is planned with a key that digests its
+context and the current values of everything its last rendering read (see
+:mod:`builder.pagedeps`); pages whose key is unchanged since the last build of the
+same output folder are neither rendered nor rewritten, the rest are rendered (over
+forked worker processes, as many as ``--jobs`` or the CPU count, when there are
+many) into a staging folder that starts as a hard-linked copy of the unchanged part
+of ``output/`` and is swapped in atomically at the end.
 """
 
 from __future__ import annotations
@@ -460,7 +461,7 @@ def _search_stage(site: Site, staging: Staging, shards_all: list, shards_todo: l
         files[LISTING] = search_key if len(built) == len(shards_all) else ""
 
 
-# --- rendering over both cores ------------------------------------------------------------------
+# --- rendering over worker processes -------------------------------------------------------------
 
 _render_state: dict = {}
 

@@ -14,7 +14,6 @@ import math
 import re
 from dataclasses import dataclass
 from functools import partial
-from hashlib import blake2b
 from pathlib import Path
 from urllib.parse import urljoin
 

@@ -3,7 +3,10 @@
 ``<slug>.txt`` (and ``<slug>.gb18030.txt``), ``<slug>.ssml``, ``<slug>.cap.xml``
 for 蓝色…红色, ``<slug>.wav`` with ``--audio``, ``daily/YYYY-MM-DD.txt`` (and
 ``daily/YYYY-MM-DD-<区划代码>.txt`` per region), ``index.json`` and the
-broadcaster's page ``index.html``.  Every function returns (path, bytes).
+broadcaster's page ``index.html``; none of them when site.yaml switches the stage off
+(the pipeline then does not call this module).  :func:`broadcast_files` yields
+(path, key, bytes or None when the key shows the file unchanged); the other
+functions return bytes or text.
 """
 
 from __future__ import annotations
