@@ -320,9 +320,8 @@ def write_overrides(site: Path) -> None:
     assert "dump(e)" in macros
     (own / "macros.html").write_text(DUMP + macros, encoding="utf-8")
     notice = (REPO / "templates/notice.html").read_text(encoding="utf-8")
-    for old, new in (('{% from "macros.html" import status_badges %}',
-                      '{% from "macros.html" import status_badges, dump %}'),
-                     ("{{ entry.prev.notice.title }}</a>", "{{ entry.prev.notice.title }}</a>{{ dump(entry.prev) }}"),
+    notice = re.sub(r'(\{% from "macros.html" import [^%]*?) %\}', r"\1, dump %}", notice, count=1)
+    for old, new in (("{{ entry.prev.notice.title }}</a>", "{{ entry.prev.notice.title }}</a>{{ dump(entry.prev) }}"),
                      ("{{ entry.next.notice.title }}</a>", "{{ entry.next.notice.title }}</a>{{ dump(entry.next) }}"),
                      ("{{ r.notice.title }}</a>", "{{ r.notice.title }}</a>{{ dump(r) }}")):
         assert old in notice, old
