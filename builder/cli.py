@@ -214,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         errors = sum(1 for d in exc.diagnostics if d.level == "error")
         if args.command == "check":
             reporter.note(f"检查未通过：共 {errors} 个错误，请按提示修改后重试。")
+        elif args.command == "deploy":
+            reporter.note(f"未部署：site.yaml 中有 {errors} 个错误，请按提示修改后重试。部署目标未作任何改动。")
         else:
             reporter.note(f"构建失败：共 {errors} 个错误，请按提示修改后重试。输出目录未作任何改动。")
         return 1

@@ -441,3 +441,21 @@ def test_ci_examples_run_commands_the_cli_accepts():
             parser.parse_args(argv)  # exits (SystemExit) on an unknown option
             seen += 1
     assert seen >= 5
+
+
+def test_deploy_section_is_validated_with_line_numbers(tmp_path):
+    site = copy_site(tmp_path / "site")
+    text = (site / "site.yaml").read_text(encoding="utf-8")
+    (site / "site.yaml").write_text(text + "\ndeploy:\n  server:\n    type: ssh\n    hots: www.example.cn\n"
+                                    "    path: srv/www\n    port: 99999\n  oss:\n    type: ftp\n", encoding="utf-8")
+    result = run_build("check", "--site", str(site))
+    assert result.returncode == 1
+    lines = len(text.splitlines())
+    err = result.stderr
+    assert f"site.yaml:{lines + 5}:" in err and "未知的配置项“hots”，是不是想写“host”" in err
+    assert "缺少必填配置项“deploy.server.host”" in err
+    assert f"site.yaml:{lines + 6}:" in err and "deploy.server.path”应当是服务器上的绝对路径" in err
+    assert "deploy.server.port”应当是 1～65535 的整数" in err
+    assert "deploy.oss.type”只能是 ssh 或 s3" in err
+    result = run_build("deploy", "--site", str(site))
+    assert result.returncode == 1 and "未部署" in result.stderr

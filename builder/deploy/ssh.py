@@ -262,7 +262,7 @@ class SshBackend:
             return transfer
         dest = f"{self.login}:{self.t.path}/releases/{new}/"
         rsh = " ".join(shlex.quote(a) for a in self.ssh_args())
-        command = ["rsync", "-a", "--ignore-times", "--chmod=D755,F644", "--from0", "--files-from=-", "--stats",
+        command = ["rsync", "-a", "--compress", "--ignore-times", "--chmod=D755,F644", "--from0", "--files-from=-", "--stats",
                    "-e", rsh, str(output) + "/", dest]
         listing = b"".join(p.encode("utf-8", "surrogateescape") + b"\0" for p in uploads)
         proc = subprocess.run(command, input=listing, capture_output=True)
