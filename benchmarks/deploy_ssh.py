@@ -30,10 +30,14 @@ sys.path.insert(0, str(REPO / "tests"))
 from support.servers import sshd  # noqa: E402
 
 
+BUILDER = REPO  # --build-with: the checkout whose build.py runs the builds (deploys always use this one)
+
+
 def run(*args: str, env: dict) -> tuple[float, dict | None]:
     summary = Path(tempfile.mkstemp(suffix=".json")[1])
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, str(REPO / "build.py"), *args, "--summary-json", str(summary)],
+    entry = (BUILDER if args[0] == "build" else REPO) / "build.py"
+    proc = subprocess.run([sys.executable, str(entry), *args, "--summary-json", str(summary)],
                           env={**os.environ, **env}, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if proc.returncode != 0:
@@ -47,7 +51,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("site", type=Path)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--build-with", type=Path, default=None, metavar="CHECKOUT",
+                        help="run the builds with another checkout's build.py (one whose fingerprint matches the "
+                             "site's cache: a change in any builder module forces a full rebuild)")
     args = parser.parse_args()
+    global BUILDER
+    if args.build_with:
+        BUILDER = args.build_with.resolve()
     site = args.site.resolve()
     with tempfile.TemporaryDirectory(prefix="np-deploy-bench-") as tmp, sshd(Path(tmp) / "sshd") as server:
         root = Path(tmp) / "srv"
@@ -60,8 +70,8 @@ def main() -> None:
         print(f"build after adding the target: {build_s:.1f} s")
         seconds, data = run("deploy", "--site", str(site), env=env)
         c = data["targets"][0]["counts"]
-        print(f"cold deploy: {c['files_transferred']} files, {c['bytes_transferred'] / 2**20:.1f} MiB "
-              f"(rsync wire {c['wire_bytes'] / 2**20:.1f} MiB), {seconds:.1f} s")
+        print(f"cold deploy ({data['targets'][0].get('method')}): {c['files_transferred']} files, "
+              f"{c['bytes_transferred'] / 2**20:.1f} MiB (rsync wire {c['wire_bytes'] / 2**20:.1f} MiB), {seconds:.1f} s")
         notices = sorted((site / "content").rglob("*.md"))
         rows = []
         for n in range(args.runs):

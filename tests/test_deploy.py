@@ -96,7 +96,9 @@ def test_ssh_deploy_sends_only_changes_and_serves_them_right(ssh_site, tmp_path)
     assert not root.exists(), "a dry run must not touch the server"
 
     cold = summary(site, env)
+    assert cold["method"] == "rsync"  # the server has rsync, also on the first deploy
     assert cold["counts"]["added"] == len(first) and cold["counts"]["files_transferred"] == len(first)
+    assert 0 < cold["counts"]["wire_bytes"] < cold["counts"]["bytes_transferred"] / 2  # compressed
     assert cold["counts"]["bytes_transferred"] == sum(len(b) for b in first.values())
     current = root / "current"
     assert current.is_symlink() and os.readlink(current) == f"releases/{cold['release']}"

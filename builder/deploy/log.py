@@ -38,6 +38,8 @@ def summary_line(entry: dict) -> str:
         return f"已回滚“{entry['target']}”（{entry['where']}）：当前版本 {entry['release']}（原为 {entry['previous']}）"
     body = (f"新增 {c['added']}、修改 {c['changed']}、删除 {c['deleted']} 个文件，"
             f"未变 {c['unchanged']} 个；传输 {c['files_transferred']} 个文件，{human_bytes(c['bytes_transferred'])}")
+    if entry.get("method") == "rsync" and c.get("wire_bytes"):
+        body += f"（rsync 压缩后实际发送 {human_bytes(c['wire_bytes'])}）"
     if entry.get("release"):
         body += f"；当前版本 {entry['release']}"
     return f"{head}：{body}；用时 {entry['seconds']:.1f} 秒"

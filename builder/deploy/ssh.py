@@ -41,11 +41,11 @@ SEP = b"\0\0\0"
 
 PROBE = r'''
 root=$1
+if command -v rsync >/dev/null 2>&1; then printf 'RSYNC yes\n'; fi
 [ -d "$root" ] || { printf 'NOROOT\n'; exit 0; }
 cd "$root" || exit 41
 cur=$(readlink current 2>/dev/null || true)
 printf 'CURRENT %s\n' "$cur"
-if command -v rsync >/dev/null 2>&1; then printf 'RSYNC yes\n'; fi
 for r in releases/*; do [ -e "$r" ] && printf 'RELEASE %s\n' "${r#releases/}"; done
 printf '\0\0\0'
 case "$cur" in
@@ -185,12 +185,12 @@ class SshBackend:
         head, _, rest = out.partition(SEP)
         record_raw, _, listing = rest.partition(SEP)
         info = head.decode("utf-8", "replace").splitlines()
-        if info and info[0] == "NOROOT":
-            return {}
         cur = ""
         names = []
         for line in info:
             tag, _, value = line.partition(" ")
+            if tag == "NOROOT":
+                return {}
             if tag == "CURRENT":
                 cur = value.strip()
             elif tag == "RSYNC":
