@@ -461,3 +461,27 @@ def test_deploy_section_is_validated_with_line_numbers(tmp_path):
     assert "deploy.oss.type”只能是 ssh 或 s3" in err
     result = run_build("deploy", "--site", str(site))
     assert result.returncode == 1 and "未部署" in result.stderr
+
+
+def test_a_second_deploy_waits_for_the_server_lock(ssh_site):
+    """Two deploys into one folder (a push and the 15-minute schedule) never run at the same time."""
+    site, server, root, env = ssh_site
+    assert deploy(site, env).returncode == 0
+    holder = subprocess.Popen(["ssh", "-p", str(server.port), "-i", str(server.client_key), "-o", "BatchMode=yes",
+                               "-o", f"UserKnownHostsFile={server.known_hosts}", f"{server.user}@127.0.0.1",
+                               f"flock {root}/.deploy.lock sh -c 'echo held; exec cat >/dev/null'"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    try:
+        assert holder.stdout.readline().strip() == b"held"
+        busy = deploy(site, {**env, "NOTICE_DEPLOY_LOCK_WAIT": "1"})
+        assert busy.returncode == 4 and "另一个部署正在进行" in busy.stderr, busy.stderr
+    finally:
+        os.killpg(holder.pid, signal.SIGKILL)
+        holder.wait()
+    deadline = time.monotonic() + 30
+    while True:  # the holder was killed: its session ends, and so does its lock (as a killed deploy's does)
+        result = deploy(site, {**env, "NOTICE_DEPLOY_LOCK_WAIT": "2"})
+        if result.returncode == 0 or time.monotonic() > deadline:
+            break
+    assert result.returncode == 0, result.stderr

@@ -99,8 +99,11 @@ def deploy(options: DeployOptions, reporter) -> int:
             entry = {"time": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
                      "commit": commit, "target": target.name, "type": target.type, "where": target.where,
                      "dry_run": options.dry_run, "action": "rollback" if options.rollback else "deploy"}
+            backend = None
             try:
                 backend = _backend(target, site_dir, reporter)
+                if not options.dry_run:
+                    backend.lock()
                 if options.rollback:
                     if options.dry_run:
                         raise DeployError("--rollback 不能与 --dry-run 同时使用", code=2)
@@ -138,6 +141,9 @@ def deploy(options: DeployOptions, reporter) -> int:
                 entry.setdefault("counts", {"added": 0, "changed": 0, "deleted": 0, "unchanged": 0,
                                             "files_transferred": 0, "bytes_transferred": 0, "wire_bytes": 0})
                 failed = failed or exc
+            finally:
+                if backend is not None:
+                    backend.unlock()
             entry["seconds"] = round(time.monotonic() - started, 3)
             if not options.dry_run:
                 log.append(site_dir, {k: v for k, v in entry.items() if k not in ("added", "changed", "deleted")}

@@ -56,6 +56,12 @@ class S3Backend:
             why = f"{type(exc).__name__}: {exc}"
         return DeployError(f"部署目标“{self.t.name}”（{self.t.where}）{doing}失败：{why}")
 
+    def lock(self) -> None:  # object storage has no lock; the CI runs one deploy at a time
+        pass
+
+    def unlock(self) -> None:
+        pass
+
     def remote_state(self) -> dict[str, tuple[int, str | None]]:
         remote: dict[str, tuple[int, str | None]] = {}
         try:

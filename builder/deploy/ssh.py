@@ -39,6 +39,18 @@ from .plan import Plan
 RELEASE_RE = re.compile(r"^[0-9]{8}T[0-9]{6}Z(?:-[0-9]+)?$")
 SEP = b"\0\0\0"
 
+# Held for the whole deploy by one ssh session: flock on the server, released when the session
+# ends for any reason (done, failed, or this process killed), so a killed deploy never leaves it set.
+LOCK = r'''
+root=$1 wait=$2
+mkdir -p "$root" || exit 45
+command -v flock >/dev/null 2>&1 || { echo NOFLOCK; exit 0; }
+exec 9>>"$root/.deploy.lock" || exit 45
+flock -w "$wait" 9 || { echo BUSY; exit 0; }
+echo LOCKED
+exec cat >/dev/null
+'''
+
 PROBE = r'''
 root=$1
 if command -v rsync >/dev/null 2>&1; then printf 'RSYNC yes\n'; fi
@@ -176,6 +188,42 @@ class SshBackend:
         if "Permission denied" in text or "Read-only" in text or "No space" in text:
             return f"部署目标“{self.t.name}”（{self.t.where}）：服务器上没有写入权限或空间不足：{last}"
         return f"部署目标“{self.t.name}”（{self.t.where}）：服务器上的命令失败（退出码 {code}）：{last}"
+
+    # -- lock -------------------------------------------------------------------------------
+
+    def lock(self) -> None:
+        """Take the server-side deploy lock (waits up to NOTICE_DEPLOY_LOCK_WAIT seconds, default 600).
+
+        Two deploys into the same folder at once (a push and the 15-minute schedule) would
+        otherwise delete each other's unfinished release.
+        """
+        wait = os.environ.get("NOTICE_DEPLOY_LOCK_WAIT", "600")
+        if not wait.isdigit():
+            wait = "600"
+        command = "sh -c " + shlex.quote(LOCK) + " sh " + shlex.quote(self.t.path) + " " + wait
+        proc = subprocess.Popen(self.ssh_args() + [self.login, command], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        line = proc.stdout.readline().strip()
+        if line == b"LOCKED":
+            self._lock = proc
+            return
+        _out, err = proc.communicate()
+        if line == b"NOFLOCK":
+            return  # no flock(1) on the server: rely on the CI running one deploy at a time
+        if line == b"BUSY":
+            raise DeployError(f"部署目标“{self.t.name}”（{self.t.where}）上另一个部署正在进行，等待 {wait} 秒后仍未结束。"
+                              "请稍后重试；CI 中请让部署任务不并发（GitLab resource_group，Gitea/Forgejo concurrency）")
+        raise DeployError(self._explain(proc.returncode or 255, err))
+
+    def unlock(self) -> None:
+        proc, self._lock = getattr(self, "_lock", None), None
+        if proc is not None:
+            try:
+                proc.stdin.close()
+                proc.wait(30)
+            except (OSError, subprocess.TimeoutExpired):
+                proc.kill()
+                proc.wait()
 
     # -- state ------------------------------------------------------------------------------
 
