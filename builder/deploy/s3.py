@@ -1,7 +1,7 @@
 """S3-compatible object storage (Aliyun OSS, Tencent COS, Huawei OBS, MinIO, AWS) through boto3.
 
 Object storage has no atomic switch, so the order is what keeps visitors safe:
-files pages link to first, then the pages, the home page and feeds last, and
+files pages link to first (each group uploaded in parallel, the next group only after it), then the pages, the home page and feeds last, and
 deletions only after every page that linked to a deleted file is replaced.  Each
 object gets its Content-Type (with charset) and Cache-Control from
 :mod:`builder.deploy.media`, and a Content-MD5 the store verifies.  The target's
@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import base64
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .config import S3Target
 from .errors import DeployError
-from .media import cache_control, content_type
+from .media import cache_control, content_type, upload_rank
 from .plan import Plan
 
-STATE_KEY = ".notice-pipeline/last-deploy.json"
+PARALLEL = 8  # uploads in flight within one rank
 
 
 class S3Backend:
@@ -81,18 +82,29 @@ class S3Backend:
         from .ssh import Transfer
 
         transfer = Transfer(files=0, bytes=0, method="s3")
-        for path in plan.uploads:
-            local = plan.local[path]
+        # One rank at a time (see media.upload_rank), the files of a rank in parallel: a page is
+        # still uploaded only after everything it links to is in place.
+        added = set(plan.added)
+        groups: dict[tuple[int, bool], list[str]] = {}
+        for path in plan.uploads:  # new files of a rank before changed ones (a changed page may link to a new one)
+            groups.setdefault((upload_rank(path), path not in added), []).append(path)
+
+        def put(path: str) -> int:
             data = (output / path).read_bytes()
             try:
                 self.client.put_object(
                     Bucket=self.t.bucket, Key=self.t.prefix + path, Body=data,
                     ContentType=content_type(path), CacheControl=cache_control(path),
-                    ContentMD5=base64.b64encode(bytes.fromhex(local.md5)).decode("ascii"))
+                    ContentMD5=base64.b64encode(bytes.fromhex(plan.local[path].md5)).decode("ascii"))
             except Exception as exc:  # noqa: BLE001
                 raise self._fail(exc, f"上传 {path} ") from exc
-            transfer.files += 1
-            transfer.bytes += len(data)
+            return len(data)
+
+        with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+            for rank in sorted(groups):
+                for size in pool.map(put, groups[rank]):
+                    transfer.files += 1
+                    transfer.bytes += size
         transfer.wire_bytes = transfer.bytes
         deleted = list(plan.deleted)
         for start in range(0, len(deleted), 1000):
