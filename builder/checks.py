@@ -240,6 +240,10 @@ def _check_doc(subject: Subject, config: SiteConfig, diags: Diagnostics) -> None
         return subject.line_of(f"{key}:", doc_line) or doc_line
 
     names = {"index_no": "索引号", "issuer": "发文机关", "number": "文号", "written": "成文日期"}
+    from .site import index_prefix
+
+    if index_prefix(config):
+        del names["index_no"]  # numbered automatically (site.yaml xxgk.index_prefix)
     for key, name in names.items():
         if doc.get(key) in (None, ""):
             diags.error(subject.rel, doc_line, "doc-required",
@@ -554,6 +558,12 @@ def check_guards(site) -> list[Diagnostic]:
                 others = _others(group, n)
                 diags.error(n.source, _field_line(site.root, n, "doc", sub), f"doc-{attr.replace('_', '-')}-duplicate",
                             f"{name}“{value}”与 {others} 相同；{name}不能重复，请核对（复制旧公告时记得改掉{name}）")
+    documents = {e.notice.source for e in site.entries if e.status == "published" and e.notice.doc is not None}
+    for n in notices:
+        if n.interprets and n.interprets not in documents:
+            diags.error(n.source, n.key_lines.get("interprets", 1), "interprets-target",
+                        f"interprets 指向的 {n.interprets} 不是已发布的政策文件（文件不存在、还没发布，或没有 doc 信息）；"
+                        "请写被解读的政策文件的文件路径")
     same_day: dict[tuple, list[Notice]] = {}
     for n in notices:
         same_day.setdefault((n.title, n.date.date()), []).append(n)

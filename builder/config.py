@@ -20,7 +20,7 @@ from .diagnostics import Diagnostics
 
 CONFIG_FILE = "site.yaml"
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
-RESERVED_SLUGS = {"tags", "archives", "static", "files", "broadcast", "pagefind", "search"}
+RESERVED_SLUGS = {"tags", "archives", "static", "files", "broadcast", "pagefind", "search", "xxgk"}
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ TOP_KEYS = {
     "summary_length", "related", "emergency_hours", "footer",
 }
 # Sections validated by other stages; accepted here as mappings or lists.
-STAGE_KEYS = {"broadcast", "regions", "check", "terms", "reviews", "reprint_sources", "search", "deploy"}
+STAGE_KEYS = {"broadcast", "regions", "check", "terms", "reviews", "reprint_sources", "search", "deploy", "xxgk"}
 CATEGORY_KEYS = {"name", "slug", "type", "description", "feed_content", "keywords", "update_days"}
 HOME_KEYS = {"latest", "per_category"}
 FOOTER_KEYS = set(Footer.__dataclass_fields__)

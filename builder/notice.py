@@ -31,13 +31,13 @@ LEVEL_ALIASES = {
 VALIDITY = ("有效", "失效", "废止")
 INDEX_NO_RE = re.compile(r"^[0-9A-Z]{6,20}/\d{4}-\d{5}$")
 DOC_NUMBER_RE = re.compile(r"〔\d{4}〕\d+号$")
-DOC_KEYS = {"index_no", "issuer", "number", "written", "topic", "validity"}
+DOC_KEYS = {"index_no", "issuer", "number", "written", "topic", "validity", "genre"}
 
 # Fields understood by the core; later stages register theirs in STAGE_FIELDS.
 CORE_FIELDS = {
     "title", "date", "category", "tags", "author", "editor", "source", "summary", "level", "slug",
     "draft", "publish_at", "expires", "updated", "image", "image_alt", "image_caption",
-    "attachments", "doc", "body", "withdrawn", "corrections",
+    "attachments", "doc", "body", "withdrawn", "corrections", "interprets",
 }
 STAGE_FIELDS = {"broadcast", "reviews", "reprint", "allow"}
 # Fields that must be a single piece of text (title and summary have their own checks).
@@ -66,6 +66,7 @@ class DocInfo:
     written: datetime | None = None
     topic: str = ""
     validity: str = "有效"
+    genre: str = ""  # 体裁 (通知, 意见, 办法...); "" = from the title
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ class Notice:
     image_caption: str = ""
     attachments: tuple[Attachment, ...] = ()
     doc: DocInfo | None = None
+    interprets: str = ""  # 解读: site-relative path of the document this notice explains
     withdrawn: Withdrawal | None = None
     corrections: tuple[Correction, ...] = ()  # newest first
     date_only: bool = False  # ``date`` was written without a time of day: pages show the day only
@@ -374,6 +376,15 @@ def load_notice(data: bytes, rel: str, config: SiteConfig, exists, diags: Diagno
         diags.warning(rel, raw.body_line if raw.kind == "md" else 1, "body-empty",
                       "正文是空的，页面上只有标题和发布信息；如需正文，请在头信息结束的 --- 之后书写"
                       if raw.kind == "md" else "正文是空的，页面上只有标题和发布信息；如需正文，请添加 body: | 并在下一行缩进书写")
+    interprets = ""
+    if fields.get("interprets") not in (None, ""):
+        ref = _text(fields["interprets"])
+        interprets = resolve_local(ref, rel) or ""
+        if not interprets.endswith(reader.NOTICE_SUFFIXES):
+            diags.error(rel, line("interprets"), "interprets-path",
+                        f"interprets 应当写被解读的政策文件的文件路径（相对于本文件），例如 interprets: ../05/guanli-banfa.md；"
+                        f"现在是“{ref}”")
+            interprets = ""
     withdrawn = _withdrawal(fields.get("withdrawn"), rel, line("withdrawn"), tz, diags) \
         if fields.get("withdrawn") not in (None, "", False) else None
     corrections = _corrections(fields.get("corrections"), rel, line("corrections"), tz, diags)
@@ -441,7 +452,7 @@ def load_notice(data: bytes, rel: str, config: SiteConfig, exists, diags: Diagno
         editor=_text(fields.get("editor")), origin=_text(fields.get("source")) or config.default_source,
         level=level, draft=draft, publish_at=publish_at, expires=expires, updated=updated,
         image=image, image_alt=_text(fields.get("image_alt")), image_caption=_text(fields.get("image_caption")),
-        attachments=tuple(attachments), doc=doc, closing=rendered.closing, withdrawn=withdrawn,
+        attachments=tuple(attachments), doc=doc, closing=rendered.closing, withdrawn=withdrawn, interprets=interprets,
         corrections=corrections, date_only=not has_time(fields["date"]), assets=tuple(assets), links=tuple(links),
         key_lines=lines, body_line=raw.body_line, stage_fields=stage_fields,
         digest=hashlib.blake2b(data, digest_size=16).hexdigest(),
@@ -481,7 +492,7 @@ def _doc_info(raw: dict, rel: str, text: str, doc_line: int, tz, diags: Diagnost
         diags.error(rel, line("validity"), "doc-validity", f"有效性（validity）只能是：{' / '.join(VALIDITY)}")
         validity = "有效"
     return DocInfo(index_no=index_no, issuer=_text(raw.get("issuer")), number=number, written=written,
-                   topic=_text(raw.get("topic")), validity=validity)
+                   topic=_text(raw.get("topic")), validity=validity, genre=_text(raw.get("genre")))
 
 
 _WITHDRAWN_EXAMPLE = "withdrawn:\n  date: 2022-06-02 10:00\n  reason: 停水时间调整，以新通知为准"

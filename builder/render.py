@@ -20,6 +20,7 @@ from urllib.parse import urljoin
 import jinja2
 
 from . import __version__, pagedeps, urls
+from . import xxgk as xxgk_mod
 from .cache import digest
 from .notice import resolve_local
 from .dates import format_day, format_minute
@@ -179,6 +180,8 @@ class Renderer:
             "tag_paths": {t.name: urls.tag_page(t.slug) for t in site.tags},
             "search_enabled": True,  # false: no search page, and no page links to one
         }
+        self.catalogue = xxgk_mod.build(site)  # 政府信息公开目录 and 解读 links
+        self.common["xxgk_index"] = xxgk_mod.INDEX if self.catalogue.documents else ""  # every footer links it
         self.common.update(extra_context or {})  # e.g. broadcast_links from the broadcast stage
         # Site-wide lookup tables: pages get recording views of them (a new tag must not
         # re-render every page, only those that looked it up).
@@ -259,6 +262,11 @@ class Renderer:
             job("notice_page", index)
         for index in range(len(site.withdrawn)):
             job("withdrawn_page", index)
+        if self.catalogue.documents:
+            job("xxgk_index")
+            for facet in self.catalogue.facets:
+                for value, _path, _entries in facet.values:
+                    job("xxgk_facet", facet.kind, value)
         size = config.page_size
         for category in config.categories:
             for number in range(1, max(1, math.ceil(len(site.by_category[category.name]) / size)) + 1):
@@ -324,6 +332,9 @@ class Renderer:
             body=body, asset=urls.asset_path,
             image_url=pagedeps.Lazy(("image_url", entry.notice.image, body.describe()),
                                     lambda context: self._image_url(entry, context["body"])),
+            interpretations=self.catalogue.interpretations.get(entry.notice.source, []),
+            original=self.catalogue.originals.get(entry.notice.source),
+            doc_facets={k: self.catalogue.page_for(k, v) for k, v in self._doc_facets(entry)},
             crumbs=[Crumb("首页", urls.HOME), Crumb(category.name, urls.column_page(category.slug))],
         )
 
@@ -334,6 +345,23 @@ class Renderer:
             "withdrawn.html", entry.path, entry=entry, notice=entry.notice, category=category,
             column_path=urls.column_page(category.slug), crumbs=[Crumb("首页", urls.HOME), Crumb(category.name, urls.column_page(category.slug))],
         )
+
+    @staticmethod
+    def _doc_facets(entry: Entry) -> list:
+        if entry.notice.doc is None:
+            return []
+        return [(kind, xxgk_mod._facet_value(entry, kind)) for kind, _label in xxgk_mod.FACETS]
+
+    def xxgk_index(self) -> Page:
+        return self._page("xxgk.html", xxgk_mod.INDEX, catalogue=self.catalogue, entries=self.catalogue.documents,
+                          heading="政府信息公开目录", facet=None, value=None, crumbs=[Crumb("首页", urls.HOME)])
+
+    def xxgk_facet(self, kind: str, value: str) -> Page:
+        facet = next(f for f in self.catalogue.facets if f.kind == kind)
+        path, entries = next((p, es) for v, p, es in facet.values if v == value)
+        return self._page("xxgk.html", path, catalogue=self.catalogue, entries=entries,
+                          heading=f"{facet.label}：{value}", facet=facet, value=value,
+                          crumbs=[Crumb("首页", urls.HOME), Crumb("政府信息公开目录", xxgk_mod.INDEX)])
 
     def _image_url(self, entry: Entry, body: str) -> str:
         """The Image meta: the lead image, else the body's first image, as an absolute URL."""

@@ -393,10 +393,38 @@ def load_site(root: Path, *, include_drafts: bool = False, now: datetime | None 
     return site
 
 
+def index_prefix(config: SiteConfig) -> str:
+    """The 索引号 prefix of site.yaml's automatic numbering (``xxgk: {index_prefix: 机构代码}``), or ""."""
+    section = config.extra.get("xxgk")
+    prefix = section.get("index_prefix") if isinstance(section, dict) else None
+    return str(prefix).strip() if isinstance(prefix, (str, int)) and not isinstance(prefix, bool) else ""
+
+
+def number_documents(notices: list[Notice], prefix: str) -> list[Notice]:
+    """Give documents without an 索引号 one: ``prefix/年份-序号``, numbered per year in date order after
+    the highest number already written by hand (adding an older document renumbers the later ones)."""
+    if not prefix:
+        return notices
+    taken: dict[int, int] = {}
+    for n in notices:
+        if n.doc is not None and n.doc.index_no.startswith(prefix + "/"):
+            tail = n.doc.index_no.rsplit("/", 1)[1]
+            year, _, seq = tail.partition("-")
+            if year.isdigit() and seq.isdigit():
+                taken[int(year)] = max(taken.get(int(year), 0), int(seq))
+    numbered = {}
+    for n in sorted((n for n in notices if n.doc is not None and not n.doc.index_no and not n.draft),
+                    key=lambda n: ((n.doc.written or n.date), n.source)):
+        year = (n.doc.written or n.date).year
+        taken[year] = taken.get(year, 0) + 1
+        numbered[n.source] = replace(n, doc=replace(n.doc, index_no=f"{prefix}/{year}-{taken[year]:05d}"))
+    return [numbered.get(n.source, n) for n in notices]
+
+
 def assemble(root: Path, config: SiteConfig, notices: list[Notice], now: datetime,
              include_drafts: bool, diags: Diagnostics) -> Site:
     """Pure model building: statuses, URLs, collisions, lists and neighbours."""
-    notices = sorted(notices, key=lambda n: n.sort_key, reverse=True)
+    notices = sorted(number_documents(notices, index_prefix(config)), key=lambda n: n.sort_key, reverse=True)
     entries: list[Entry] = []
     drafts = 0
     scheduled: list[Notice] = []

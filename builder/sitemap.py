@@ -44,6 +44,14 @@ def page_dates(site: Site, search: bool = True) -> dict[str, datetime]:
         years.setdefault(year, []).extend(entries)
     for year, entries in years.items():
         put(urls.year_page(year), newest(entries))
+    from . import xxgk
+
+    catalogue = xxgk.build(site)
+    if catalogue.documents:
+        put(xxgk.INDEX, newest(catalogue.documents))
+        for facet in catalogue.facets:
+            for _value, path, entries in facet.values:
+                put(path, newest(entries))
     put(urls.SITEMAP_PAGE, overall)
     put(urls.CONTACT_PAGE, overall)
     if search:

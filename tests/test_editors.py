@@ -310,3 +310,56 @@ def test_corrections_are_shown_newest_first_and_set_updated(tmp_path):
     atom = feedparser.parse((out / "tzgg/atom.xml").read_bytes())
     [entry] = [e for e in atom.entries if e.title == "关于调整公交线路的通知"]
     assert entry.updated.startswith("2022-06-22T16:30:00")
+
+
+def test_information_disclosure_catalogue_by_facet_and_interpretation_links(tmp_path):
+    site = copy_site(tmp_path / "site")
+    folder = site / "content/2021"
+    folder.mkdir()
+    for name in ("banfa.md", "banfa-jiedu.md"):
+        shutil.copy(EDITORS / "xxgk" / name, folder / name)
+    shutil.copy(EDITORS / "xxgk" / "tongzhi-jiedu.md", folder / "tongzhi-jiedu.md")
+    (site / "site.yaml").write_text((site / "site.yaml").read_text(encoding="utf-8")
+                                    + "xxgk: {index_prefix: 11410000MB1234567X}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_build("--site", str(site), "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    index = (out / "xxgk/index.html").read_text(encoding="utf-8")
+    assert "县政府关于印发管理办法的通知" in index and "测试县农村集体资产管理办法" in index
+    # the 索引号 left out of banfa.md was numbered by the site.yaml rule
+    assert "11410000MB1234567X/2021-00001" in index
+    assert "11410000MB1234567X/2021-00001" in (out / "2021/09/banfa.html").read_text(encoding="utf-8")
+
+    def facet_page(kind: str, value: str) -> str:
+        link = re.search(rf'<a href="({kind}/[^"]+)"[^>]*>{re.escape(value)}</a>', index)
+        assert link, (kind, value)
+        return (out / "xxgk" / link.group(1)).read_text(encoding="utf-8")
+
+    topic = facet_page("topic", "综合政务")
+    assert "县政府关于印发管理办法的通知" in topic and "测试县农村集体资产管理办法" not in topic
+    issuer = facet_page("issuer", "测试县农业农村局")
+    assert "测试县农村集体资产管理办法" in issuer and "县政府关于印发管理办法的通知" not in issuer
+    year = facet_page("year", "2021")
+    assert "测试县农村集体资产管理办法" in year and "县政府关于印发管理办法的通知" not in year
+    genre = facet_page("genre", "办法")
+    assert "测试县农村集体资产管理办法" in genre and "县政府关于印发管理办法的通知" not in genre
+    assert "县政府关于印发管理办法的通知" in facet_page("genre", "通知")
+    # 政策文件 <-> 解读, by interprets: and by the link a 解读 contains
+    banfa = (out / "2021/09/banfa.html").read_text(encoding="utf-8")
+    assert re.search(r'相关解读</h2>\s*<ul><li><a href="banfa-jiedu.html">一图读懂', banfa)
+    jiedu = (out / "2021/09/banfa-jiedu.html").read_text(encoding="utf-8")
+    assert '原文件：<a href="banfa.html">测试县农村集体资产管理办法</a>（测农〔2021〕3号）' in jiedu
+    doc = (out / "2022/06/doc.html").read_text(encoding="utf-8")
+    assert "相关解读" in doc and "../../2022/06/tongzhi-jiedu.html" not in doc and "tongzhi-jiedu.html" in doc
+    tongzhi = (out / "2022/06/tongzhi-jiedu.html").read_text(encoding="utf-8")
+    assert '原文件：<a href="doc.html">县政府关于印发管理办法的通知</a>' in tongzhi
+    assert 'href="../../xxgk/index.html">政府信息公开目录</a>' in tongzhi  # every footer links the catalogue
+
+
+def test_interprets_must_name_a_published_document(tmp_path):
+    site = copy_site(tmp_path / "site")
+    (site / "content/2022/05/jiedu.md").write_text(
+        "---\ntitle: 政策解读\ndate: 2022-05-20 10:00\ninterprets: meeting.md\n---\n\n解读。\n", encoding="utf-8")
+    result = run_build("check", "--site", str(site))
+    assert result.returncode == 1
+    assert "content/2022/05/jiedu.md:4: interprets 指向的 content/2022/05/meeting.md 不是已发布的政策文件" in result.stderr
