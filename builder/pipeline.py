@@ -337,7 +337,8 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
             payloads[path] = data
     if broadcast_on:
         reporter.stage("生成广播稿")
-        for path, key, data in broadcast_files(plan, renderer, wavs, seconds, fingerprint, old_files):
+        for path, key, data in broadcast_files(plan, renderer, wavs, seconds, fingerprint, old_files,
+                                                  previous=options.output_dir):
             files[path] = key
             if data is not None and old_files.get(path) != key:
                 payloads[path] = data

@@ -245,9 +245,13 @@ def test_cap_cancel_once_the_warning_has_ended(tmp_path):
     ns = {"c": "urn:oasis:names:tc:emergency:cap:1.2"}
     root = lxml.etree.parse(str(out / "broadcast/hanchao-lanse-yujing.cap.xml")).getroot()
     assert root.findtext("c:msgType", namespaces=ns) == "Cancel"
-    assert root.findtext("c:identifier", namespaces=ns).endswith(".cancel")
+    ident = root.findtext("c:identifier", namespaces=ns)
+    assert re.fullmatch(r"wugang\.example\.hanchao-lanse-yujing\.202611271630\.[0-9a-f]{8}\.cancel", ident)
+    # its own sent time: this build's clock (21:00), not the expiry instant (20:00); fresh machine, so the
+    # version it cancels is the one this notice describes, sent when the notice was published
+    assert root.findtext("c:sent", namespaces=ns) == "2026-11-30T21:00:00+08:00"
     assert root.findtext("c:references", namespaces=ns) == (
-        "wugang.example,wugang.example.hanchao-lanse-yujing.202611271630,2026-11-27T16:30:00+08:00")
+        f"wugang.example,{ident[:-len('.cancel')]},2026-11-27T16:30:00+08:00")
     data = json.loads(read(out / "broadcast/index.json"))
     assert data["playlists"] == {}
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 from typing import Iterator
 
 from .. import urls
 from ..cache import digest
 from .script import APPROVED, BroadcastPlan, Script, approval_snippet, format_seconds
-from .cap import cap_document
+from .cap import cap_document, read_published
 from .playlist import Playlist, playlists
 from ..render import Renderer
 from .speech import to_spoken
@@ -186,11 +187,14 @@ def render_audio(plan: BroadcastPlan, reporter=None) -> tuple[dict[str, bytes], 
 
 def broadcast_files(plan: BroadcastPlan, renderer: Renderer, audio: dict[str, bytes] | None = None,
                     audio_seconds: dict[str, float] | None = None, fingerprint: str = "",
-                    known: dict[str, str] | None = None) -> Iterator[tuple[str, str, bytes | None]]:
+                    known: dict[str, str] | None = None,
+                    previous: Path | None = None) -> Iterator[tuple[str, str, bytes | None]]:
     """Yield (path, key, bytes) for every file under broadcast/; bytes is None when ``known`` has the key.
 
     A script's files are keyed by its composition key (notice, URL, slug, settings) and
     whether it has expired, so an incremental build rewrites only the scripts an edit touches.
+    ``previous`` is the output folder of the previous build: a CAP alert that changed since
+    is sent as an Update referencing the versions published there (see :mod:`.cap`).
     """
     site = renderer.site
     settings = plan.settings
@@ -203,7 +207,13 @@ def broadcast_files(plan: BroadcastPlan, renderer: Renderer, audio: dict[str, by
         key = digest(fingerprint, plan.keys.get(script.source, repr(script)), script.expired,
                      audio_seconds.get(script.slug))
         keys[script.slug] = key
-        paths = script_files(script, plan) + ([script_path(script, "wav")] if script.slug in audio else [])
+        if script.has_cap:
+            path = script_path(script, "cap")
+            old = read_published(previous / path) if previous is not None else None
+            data = cap_document(script, settings.cap_sender, site.config.base_url, area_name, plan.now, old)
+            yield path, digest(data), data
+        paths = [p for p in script_files(script, plan) if not p.endswith(".cap.xml")]
+        paths += [script_path(script, "wav")] if script.slug in audio else []
         if all(known.get(p) == key for p in paths):
             for path in paths:
                 yield path, key, None
@@ -213,9 +223,6 @@ def broadcast_files(plan: BroadcastPlan, renderer: Renderer, audio: dict[str, by
         if settings.encoding == "gb18030":
             yield script_path(script, "gb18030"), key, text.replace("\n", "\r\n").encode("gb18030")
         yield script_path(script, "ssml"), key, ssml_document(script, settings.lexicon, settings.ssml_alphabet)
-        if script.has_cap:
-            yield script_path(script, "cap"), key, cap_document(script, settings.cap_sender, site.config.base_url,
-                                                               area_name)
         if script.slug in audio:
             yield script_path(script, "wav"), key, audio[script.slug]
     lists = playlists(plan)

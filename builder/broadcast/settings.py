@@ -20,6 +20,9 @@ SLOT_RE = re.compile(r"^([01]?[0-9]|2[0-3])[:：]([0-5][0-9])$")
 CODE_RE = re.compile(r"^[0-9]{12}$")
 PINYIN_SYLLABLE_RE = re.compile(r"^(?:[a-zü]|v)+[1-5]$")
 HAN_RE = re.compile(r"[\u3400-\u9fff]")
+# CAP 1.2: sender without spaces, commas, < or &; here a conservative ASCII set
+SENDER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$")
+ALPHABET_RE = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{0,39}$")
 
 BROADCAST_KEYS = {
     "enabled", "attention", "issuer", "contact", "locality", "limits", "rates", "repeat", "slots", "valid_days",
@@ -225,6 +228,18 @@ def load_broadcast_settings(root: Path, config: SiteConfig, diags: Diagnostics) 
     if not isinstance(enabled, bool):
         err("enabled", "broadcast.enabled 只能写 true 或 false")
         enabled = True
+    cap_sender = text_value("cap_sender", config.domain or "notice-pipeline")
+    if not SENDER_RE.match(cap_sender):
+        err("cap_sender", f"broadcast.cap_sender“{cap_sender}”不能用作 CAP 预警消息的发送方标识：只能包含英文字母、数字和 . - _ : @ /，"
+                          "不能有空格、逗号、< 或 &，最长 128 个字符（建议用网站域名，如 wugang.example）")
+        cap_sender = "notice-pipeline"
+    alphabet = text_value("ssml_alphabet", "x-pinyin") or "x-pinyin"
+    if not ALPHABET_RE.match(alphabet):
+        err("ssml_alphabet", f"broadcast.ssml_alphabet“{alphabet}”不是有效的音标名：请写 x-pinyin（默认）、ipa，"
+                             "或平台要求的名称（如 py，文件中写作 x-py），只能用英文字母、数字和 - . _")
+        alphabet = "x-pinyin"
+    elif alphabet != "ipa" and not alphabet.startswith("x-"):
+        alphabet = "x-" + alphabet  # SSML 1.1: an alphabet other than ipa is named x-…
     auto_draft = raw.get("auto_draft", True)
     if not isinstance(auto_draft, bool):
         err("auto_draft", "broadcast.auto_draft 只能写 true（没有手写稿的公告自动摘编草稿，待审核）或 false（不自动摘编）")
@@ -248,8 +263,8 @@ def load_broadcast_settings(root: Path, config: SiteConfig, diags: Diagnostics) 
         encoding=encoding,
         lexicon_path=lexicon_path,
         keep=tuple(str(k) for k in keep),
-        cap_sender=text_value("cap_sender", config.domain or "notice-pipeline"),
-        ssml_alphabet=text_value("ssml_alphabet", "x-pinyin") or "x-pinyin",
+        cap_sender=cap_sender,
+        ssml_alphabet=alphabet,
         audio_rate_factor=float(factor),
         regions=regions,
         lexicon=lexicon,
