@@ -247,9 +247,10 @@ def test_cap_cancel_once_the_warning_has_ended(tmp_path):
     assert root.findtext("c:msgType", namespaces=ns) == "Cancel"
     ident = root.findtext("c:identifier", namespaces=ns)
     assert re.fullmatch(r"wugang\.example\.hanchao-lanse-yujing\.202611271630\.[0-9a-f]{8}\.cancel", ident)
-    # its own sent time: this build's clock (21:00), not the expiry instant (20:00); fresh machine, so the
-    # version it cancels is the one this notice describes, sent when the notice was published
-    assert root.findtext("c:sent", namespaces=ns) == "2026-11-30T21:00:00+08:00"
+    # its own sent time (the end of validity, 20:00) and its own validity (a day), so it is not expired
+    # on arrival; fresh machine, so the version it cancels is the one this notice describes
+    assert root.findtext("c:sent", namespaces=ns) == "2026-11-30T20:00:00+08:00"
+    assert root.findtext("c:info/c:expires", namespaces=ns) == "2026-12-01T20:00:00+08:00"
     assert root.findtext("c:references", namespaces=ns) == (
         f"wugang.example,{ident[:-len('.cancel')]},2026-11-27T16:30:00+08:00")
     data = json.loads(read(out / "broadcast/index.json"))

@@ -113,14 +113,14 @@ def test_end_of_validity_is_a_proper_cancel(upgraded, cap_schema):
     assert cap_schema.validate(cancel), cap_schema.error_log.last_error
     assert cancel.findtext(Q + "msgType") == "Cancel" and cancel.findtext(Q + "status") == "Actual"
     assert cancel.findtext(Q + "identifier") not in {v.findtext(Q + "identifier") for v in versions}
-    # sent by the build that saw the end (two days later), not at the expiry instant (06-11 06:00)
-    assert cancel.findtext(Q + "sent") == "2026-06-12T09:00:00+08:00"
+    # sent when the warning ended (its expires, 06-11 06:00) -- a fact of the input, not the build clock
+    assert cancel.findtext(Q + "sent") == "2026-06-11T06:00:00+08:00"
     assert cancel.findtext(Q + "references").split(" ") == [
         f"{v.findtext(Q + 'sender')},{v.findtext(Q + 'identifier')},{v.findtext(Q + 'sent')}" for v in versions]
     info = cancel.find(Q + "info")
     assert info.findtext(Q + "responseType") == "AllClear" and info.findtext(Q + "urgency") == "Past"
-    assert info.findtext(Q + "effective") == "2026-06-12T09:00:00+08:00"
-    assert info.findtext(Q + "expires") == "2026-06-13T09:00:00+08:00"  # still in force when received
+    assert info.findtext(Q + "effective") == "2026-06-11T06:00:00+08:00"
+    assert info.findtext(Q + "expires") == "2026-06-12T06:00:00+08:00"  # its own validity: in force when sent
     assert info.findtext(Q + "headline") == "舞钢市气象台大风黄色预警已解除"
     assert info.findtext(Q + "description") == "舞钢市气象台六月十日发布的大风黄色预警已于六月十一日解除。"
     assert info.find(Q + "instruction") is None

@@ -19,9 +19,10 @@ machine (no previous output) a changed warning is sent as a new ``Alert``.
 Rebuilding an unchanged version keeps its ``sent`` time and references.
 
 Ending.  Once a warning's validity window is over, or its notice is withdrawn,
-the file becomes a ``Cancel``: its own identifier and ``sent`` time (the build that
-first saw the end; kept on later builds), its own validity (24 hours from then),
-an all-clear headline and description, and references to every version.
+the file becomes a ``Cancel``: its own identifier, ``sent`` at the moment the warning
+ended (not the build's clock: two builds of the same input agree), its own validity
+(24 hours from then, so it is in force when it arrives), an all-clear headline and
+description, and references to every version.
 
 Drafts awaiting review get no CAP file at all (never ``Actual``).
 """
@@ -86,8 +87,9 @@ def event(script: Script) -> str:
 
 
 def version_digest(script: Script, area: str) -> str:
-    """8 hex digits of what a consumer acts on: a new value means a new version of the alert."""
-    return digest("cap", script.level, script.title, script.body_text, script.key, script.contact, area,
+    """8 hex digits of what a consumer acts on (level, headline, text, instruction, area, validity):
+    a new value means a new version of the alert.  The contact number is not part of it."""
+    return digest("cap", script.level, script.title, script.body_text, script.key, area,
                   cap_time(script.valid_from), cap_time(script.valid_until), script.issuer)[:8]
 
 
@@ -100,6 +102,7 @@ class Published:
     """What the previous build published for an alert (read from its CAP file)."""
 
     identifier: str
+    sender: str
     sent: str
     msg_type: str
     references: tuple[str, ...]  # "sender,identifier,sent" triples
@@ -115,11 +118,12 @@ def read_published(path: Path) -> Published | None:
     except (OSError, lxml.etree.XMLSyntaxError, ValueError):
         return None
     q = "{" + CAP_NS + "}"
-    ident, sent, msg_type = (root.findtext(q + name) or "" for name in ("identifier", "sent", "msgType"))
+    ident, sender, sent, msg_type = (root.findtext(q + name) or ""
+                                     for name in ("identifier", "sender", "sent", "msgType"))
     if root.tag != q + "alert" or not ident or not sent or msg_type not in ("Alert", "Update", "Cancel"):
         return None
     refs = tuple((root.findtext(q + "references") or "").split())
-    return Published(ident, sent, msg_type, refs)
+    return Published(ident, sender, sent, msg_type, refs)
 
 
 def _parse_cap_time(text: str) -> datetime | None:
@@ -142,6 +146,8 @@ def cap_document(script: Script, sender: str, base_url: str, area_name: str, now
     tz = script.valid_from.tzinfo
     now = now.astimezone(tz).replace(microsecond=0)
     chain: list[str] = []  # every earlier version, oldest first
+    if previous is not None and previous.sender != sender:
+        previous = None  # another sender's alert (cap_sender changed): not a version of this one
     if previous is not None:
         chain = [r for r in previous.references]
         if previous.msg_type != "Cancel":
@@ -155,9 +161,9 @@ def cap_document(script: Script, sender: str, base_url: str, area_name: str, now
         if previous is not None and previous.identifier == cancel_id:
             sent_text, refs = previous.sent, list(previous.references)
         else:
-            # the build that first sees the end sends it: never back-dated to the expiry instant
-            sent_dt = now if script.withdrawn else max(now, script.valid_until.astimezone(tz).replace(microsecond=0))
-            sent_text = cap_time(sent_dt)
+            # sent when the warning ended (the end of validity, or the withdrawal, which sets valid_until):
+            # a fact of the input, so two builds agree; its own 24-hour validity keeps it in force on arrival
+            sent_text = cap_time(script.valid_until.astimezone(tz).replace(microsecond=0))
             if previous is not None and previous.msg_type != "Cancel" and previous.identifier == ident:
                 last = f"{sender},{previous.identifier},{previous.sent}"
             refs = [r for r in chain if r.split(",")[1] != ident] + [last]
