@@ -224,3 +224,34 @@ def test_every_cap_and_ssml_file_is_schema_valid(tmp_path, upgraded, cap_schema,
     caps, ssmls = sum(c for c, _ in counts), sum(s for _, s in counts)
     assert caps >= 8 and ssmls >= 15
     print(f"\nschema-valid: {caps} CAP files (OASIS CAP 1.2 XSD), {ssmls} SSML files (W3C SSML XSD), 0 errors")
+
+
+def test_withdrawn_warning_is_cancelled_and_off_air(tmp_path, cap_schema):
+    site = tmp_path / "site"
+    shutil.copytree(SITE, site)
+    out = tmp_path / "out"
+    build(site, out, epoch(0))
+    first = alert(out, "baoyu-chengse-yujing")
+    path = site / "content/2026/06/baoyu-chengse-yujing.md"
+    path.write_text(read(path).replace("expires: 2026-06-11 08:00\n",
+                                       "expires: 2026-06-11 08:00\nwithdrawn:\n  date: 2026-06-10 09:30\n"
+                                       "  reason: 预警信息有误，以气象台最新发布为准\n"), encoding="utf-8")
+    build(site, out, epoch(1))
+    cancel = alert(out, "baoyu-chengse-yujing")
+    assert cap_schema.validate(cancel), cap_schema.error_log.last_error
+    assert cancel.findtext(Q + "msgType") == "Cancel"
+    assert cancel.findtext(Q + "sent") == "2026-06-10T09:30:00+08:00"  # the withdrawal
+    assert cancel.findtext(Q + "references") == ",".join(
+        [first.findtext(Q + "sender"), first.findtext(Q + "identifier"), first.findtext(Q + "sent")])
+    info = cancel.find(Q + "info")
+    assert info.findtext(Q + "headline") == "舞钢市气象台暴雨橙色预警已撤回"
+    assert info.findtext(Q + "responseType") == "AllClear"
+    import json
+
+    data = json.loads(read(out / "broadcast/index.json"))
+    assert "baoyu-chengse-yujing" not in data["scripts"]
+    for day in data["playlists"].values():
+        assert "baoyu-chengse-yujing" not in day["scripts"]
+        assert all("baoyu-chengse-yujing" not in r["scripts"] for r in day["regions"].values())
+    assert not (out / "broadcast/baoyu-chengse-yujing.txt").exists()
+    assert not (out / "broadcast/baoyu-chengse-yujing.ssml").exists()

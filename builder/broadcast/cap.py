@@ -157,16 +157,16 @@ def cap_document(script: Script, sender: str, base_url: str, area_name: str, now
 
     if script.ended:
         cancel_id = ident + ".cancel"
-        last = f"{sender},{ident},{cap_time(_first_sent(script))}"
         if previous is not None and previous.identifier == cancel_id:
             sent_text, refs = previous.sent, list(previous.references)
         else:
             # sent when the warning ended (the end of validity, or the withdrawal, which sets valid_until):
             # a fact of the input, so two builds agree; its own 24-hour validity keeps it in force on arrival
             sent_text = cap_time(script.valid_until.astimezone(tz).replace(microsecond=0))
-            if previous is not None and previous.msg_type != "Cancel" and previous.identifier == ident:
-                last = f"{sender},{previous.identifier},{previous.sent}"
-            refs = [r for r in chain if r.split(",")[1] != ident] + [last]
+            if previous is not None and previous.msg_type != "Cancel":
+                refs = list(previous.references) + [f"{sender},{previous.identifier},{previous.sent}"]
+            else:  # nothing published before (a fresh machine): the version this notice describes
+                refs = [f"{sender},{ident},{cap_time(_first_sent(script))}"]
         return _document(script, sender, base_url, area, cancel_id, sent_text, "Cancel", refs, cancel=True)
 
     if previous is not None and previous.identifier == ident:

@@ -225,6 +225,11 @@ def broadcast_files(plan: BroadcastPlan, renderer: Renderer, audio: dict[str, by
         yield script_path(script, "ssml"), key, ssml_document(script, settings.lexicon, settings.ssml_alphabet)
         if script.slug in audio:
             yield script_path(script, "wav"), key, audio[script.slug]
+    for script in sorted(plan.withdrawn_alerts(), key=lambda s: s.slug):
+        path = script_path(script, "cap")
+        old = read_published(previous / path) if previous is not None else None
+        data = cap_document(script, settings.cap_sender, site.config.base_url, area_name, plan.now, old)
+        yield path, digest(data), data
     lists = playlists(plan)
     for playlist in lists:
         data = playlist_text(playlist, site.config.title).encode("utf-8")

@@ -141,8 +141,12 @@ class BroadcastPlan:
         return {s.source: s for s in self.scripts}
 
     def on_air(self) -> list[Script]:
-        """Approved scripts (hand-written, or automatic drafts a person approved), ended or not."""
-        return [s for s in self.scripts if s.approved]
+        """Approved scripts (hand-written, or automatic drafts a person approved), ended or not; not withdrawn."""
+        return [s for s in self.scripts if s.approved and not s.withdrawn]
+
+    def withdrawn_alerts(self) -> list[Script]:
+        """Approved warnings whose notice was withdrawn: only their CAP Cancel is published."""
+        return [s for s in self.scripts if s.approved and s.withdrawn and s.has_cap]
 
     def current(self) -> list[Script]:
         """Approved scripts still in force: what playlists and the broadcaster's schedule hold."""
@@ -169,7 +173,8 @@ def plan(site: Site, cache=None) -> BroadcastPlan:
     old = cache.load_scripts(settings_fp) if cache is not None else {}
     fresh: dict[str, tuple] = {}
     scripts: list[Script] = []
-    entries = [e for e in site.entries if e.status == "published"]
+    # withdrawn notices (Site.withdrawn) only to cancel a warning that was on air: see build_script
+    entries = [e for e in site.entries if e.status == "published"] + list(getattr(site, "withdrawn", ()))
     counts: dict[str, int] = {}
     for entry in entries:
         counts[entry.notice.slug] = counts.get(entry.notice.slug, 0) + 1
@@ -469,6 +474,13 @@ def build_script(entry: Entry, raw, slug: str, settings: BroadcastSettings, now:
     words = settings.lexicon.found_in(script.text)
     polyphones = tuple((w, _tone_marks(settings.lexicon.words[w])) for w in words)
     script = replace(script, seconds=seconds, polyphones=polyphones)
+    withdrawal = getattr(notice, "withdrawn", None)
+    if withdrawal is not None:
+        # 撤稿: off air from the withdrawal on; a warning keeps only its CAP Cancel, anything else goes
+        if not script.emergency or not script.approved:
+            return None
+        end = min(script.valid_until, withdrawal.date)
+        script = replace(script, withdrawn=True, valid_until=end, expired=end <= now)
     leftovers = has_unspoken(script.text, keep)
     if leftovers:
         diags.warning(rel, top, "broadcast-unspoken",
