@@ -82,6 +82,15 @@ def make_parser() -> argparse.ArgumentParser:
                               help="把构建摘要（篇数、定时、过期、警告）写成 JSON，供 CI 使用 / write the build summary as JSON")
     check_parser = sub.add_parser("check", help="只校验，不写文件 / validate without writing")
     _common(check_parser)
+    check_parser.add_argument("--audit", action="store_true",
+                              help="网站普查自查：首页和栏目更新、空白栏目、链接、错敏字、必备信息、发布时间 / "
+                                   "government-website inspection self-check")
+    check_parser.add_argument("--external", action="store_true",
+                              help="--audit 时也检查外部链接（需要联网）/ also request external links")
+    check_parser.add_argument("--timeout", type=float, default=10.0, metavar="秒",
+                              help="外部链接的超时秒数，默认 10 / per-request timeout")
+    check_parser.add_argument("--concurrency", type=int, default=8, metavar="N",
+                              help="同时检查的外部链接数，默认 8 / parallel requests")
     check_parser.add_argument("--format", choices=FORMATS, default="text",
                               help="输出格式：text 给人看，json 给程序，github 为 GitHub Actions 注释 / output format")
     sub.add_parser("speak", help="显示文字的广播读法：speak \"文本\"，或从标准输入逐行读取 / spoken form of text",
@@ -237,6 +246,24 @@ def main(argv: list[str] | None = None) -> int:
         return 3
 
 
+def _audit(args: argparse.Namespace, options: BuildOptions, reporter: ConsoleReporter) -> int:
+    """``check --audit``: the 网站普查 items; exit 1 when one fails."""
+    from . import audit
+
+    try:
+        site = check(options, reporter)
+        items = audit.run(site, site.diagnostics, audit.ExternalOptions(
+            args.external, max(0.1, args.timeout), max(1, args.concurrency)))
+        shown = site.diagnostics
+    except BuildError as exc:
+        items, shown = audit.unchecked(exc.diagnostics), exc.diagnostics
+        if args.format == "text":
+            reporter.diagnostics(shown)
+    sys.stdout.write(audit.render(items, args.format, args.site.resolve()))
+    sys.stdout.flush()
+    return 0 if all(item.passed for item in items) else 1
+
+
 def raise_internal(reporter: ConsoleReporter) -> None:
     reporter.note("内部错误：这是程序缺陷而不是内容问题，请把以下信息发给技术人员。输出目录未作任何改动。")
     traceback.print_exc()
@@ -275,6 +302,8 @@ def _run(args: argparse.Namespace, reporter: ConsoleReporter) -> int:
     if args.command == "deploy":
         return _deploy(args, reporter)
     options = _options(args)
+    if args.command == "check" and args.audit:
+        return _audit(args, options, reporter)
     if args.command == "check":
         site = check(options, reporter)
         if args.format != "text":

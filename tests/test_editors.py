@@ -363,3 +363,100 @@ def test_interprets_must_name_a_published_document(tmp_path):
     result = run_build("check", "--site", str(site))
     assert result.returncode == 1
     assert "content/2022/05/jiedu.md:4: interprets 指向的 content/2022/05/meeting.md 不是已发布的政策文件" in result.stderr
+
+
+def _aged_copy(tmp_path: Path) -> Path:
+    """The example site with every date moved back a year (as if nobody had published for a year)."""
+    site = _example_copy(tmp_path / "aged")
+    for path in (site / "content").rglob("*.md"):
+        text = path.read_text(encoding="utf-8")
+        if "\ndoc:" in text:
+            continue  # 文号 and 索引号 carry the year: the formal documents (of 2020 and 2022) stay as they are
+        text = re.sub(r"(?m)^(\s*(?:date|publish_at|expires|updated|written|valid_from|valid_until):\s*)(\d{4})",
+                      lambda m: m.group(1) + str(int(m.group(2)) - 1), text)
+        path.write_text(text, encoding="utf-8")
+    for path in (site / "content").rglob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        text = re.sub(r"(?m)^(\s*(?:date|publish_at|expires|updated|written):\s*)(\d{4})",
+                      lambda m: m.group(1) + str(int(m.group(2)) - 1), text)
+        path.write_text(text, encoding="utf-8")
+    return site
+
+
+def test_audit_on_the_example_site_and_an_aged_copy(tmp_path):
+    import json
+
+    fresh = run_build("check", "--audit", "--format", "json", "--site", str(_example_copy(tmp_path)), env=EXAMPLE_ENV)
+    report = json.loads(fresh.stdout)
+    items = {i["code"]: i for i in report["items"]}
+    assert fresh.returncode == 1 and not report["passed"]
+    assert items["home"]["passed"] and "2026-11-27" in items["home"]["detail"]
+    stale = sorted(re.search(r"栏目“(.+?)”", f["message"]).group(1) for f in items["columns"]["findings"])
+    assert stale == ["乡镇动态", "政策文件", "要闻动态", "通知公告"]  # 应急管理 and 便民服务 are current
+    assert all(f["file"] == "site.yaml" and f["line"] for f in items["columns"]["findings"])
+    for code in ("empty-columns", "links", "terms", "metadata", "pubdate"):
+        assert items[code]["passed"], code
+    assert items["external"]["checked"] is False
+
+    aged = run_build("check", "--audit", "--site", str(_aged_copy(tmp_path)), env=EXAMPLE_ENV)
+    assert aged.returncode == 1
+    assert "【不通过】首页更新：最新公告发布于 2025-12-01，距今 362 天" in aged.stdout  # the 元旦 notice, now due
+    assert "栏目“应急管理”最新公告发布于 2025-11-27" in aged.stdout
+    assert "栏目“便民服务”最新公告发布于 2025-11-26" in aged.stdout
+    assert "网站普查自查：" in aged.stdout and "项不通过" in aged.stdout
+
+
+def test_audit_items_per_column_period_empty_column_and_github_format(tmp_path):
+    site = copy_site(tmp_path / "site")
+    config = (site / "site.yaml").read_text(encoding="utf-8")
+    config = config.replace("  - {name: 应急管理, slug: yjgl}",
+                            "  - {name: 应急管理, slug: yjgl, update_days: 400}\n  - {name: 空栏目, slug: kong, type: 服务}")
+    (site / "site.yaml").write_text(config, encoding="utf-8")
+    result = run_build("check", "--audit", "--format", "github", "--site", str(site),
+                       env={"SOURCE_DATE_EPOCH": "1672531200"})  # 2023-01-01: half a year after the last notice
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert any(l.startswith("::error file=") and "栏目“要闻动态”" in l for l in lines)
+    assert not any("栏目“应急管理”" in l for l in lines)  # update_days: 400
+    assert any("空栏目" in l and "空白栏目" in l for l in lines)
+    assert any(l.startswith("::error title=home::首页更新") for l in lines)
+
+
+def test_audit_external_links_with_a_local_server(tmp_path):
+    import http.server
+    import threading
+    import time
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_HEAD(self):  # noqa: N802 - http.server API
+            if self.path == "/slow":
+                time.sleep(3)
+            self.send_response(200 if self.path in ("/ok", "/slow") else 404)
+            self.end_headers()
+
+        do_GET = do_HEAD
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        site = copy_site(tmp_path / "site")
+        text = (EDITORS / "external-links.md").read_text(encoding="utf-8").replace("PORT", str(server.server_port))
+        (site / "content/2022/06/external-links.md").write_text(text, encoding="utf-8")
+        started = time.monotonic()
+        result = run_build("check", "--audit", "--external", "--timeout", "1", "--concurrency", "2",
+                           "--site", str(site))
+        elapsed = time.monotonic() - started
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 1
+    out = result.stdout
+    assert "【不通过】外部链接：2 / 3 个外部链接无法访问" in out
+    assert f"content/2022/06/external-links.md:9: 外部链接 http://127.0.0.1:{server.server_port}/missing 无法访问（HTTP 404）" in out
+    assert f"content/2022/06/external-links.md:11: 外部链接 http://127.0.0.1:{server.server_port}/slow 无法访问（超时）" in out
+    assert "/ok" not in out
+    assert elapsed < 30
