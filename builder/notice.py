@@ -221,6 +221,19 @@ def load_notice(data: bytes, rel: str, config: SiteConfig, exists, diags: Diagno
     def line(key: str) -> int:
         return lines.get(key, 1)
 
+    for key in sorted(fields, key=str):  # the model boundary: no string reaching XML/JSON keeps a control character
+        cleaned, found = strip_controls(fields[key])
+        if not found:
+            continue
+        named = [(f"{key}.{sub}", strip_controls(value)[1]) for sub, value in fields[key].items()
+                 if strip_controls(value)[1]] if isinstance(fields[key], dict) else []
+        fields[key] = cleaned
+        for name, chars in named or [(key, found)]:
+            shown = "、".join(f"U+{ord(c):04X}" for c in sorted(chars)[:5])
+            diags.warning(rel, line(key), "control-character",
+                          f"“{name}”中含有不可见的控制字符（{shown}），网页、订阅源和广播文件都不能包含它们，已删除；"
+                          "请检查这一项是否从别处复制而来")
+
     for key in SCALAR_FIELDS:
         if isinstance(fields.get(key), (dict, list)):
             value = fields.pop(key)  # reported once; do not cascade into more messages
@@ -561,3 +574,33 @@ def active_content(path: str) -> bool:
 def active_message(ref: str) -> str:
     return (f"文件“{ref}”是网页、矢量图或脚本类文件，读者点开时其中的代码会在政府网站上运行，出于安全原因不能直接发布。"
             "请把它压缩成 .zip 后再作为附件，或转换成 PDF；图片请另存为 PNG 或 JPG")
+
+
+# Characters no XML document (feeds, sitemap, SSML, CAP) may hold, and C1 controls: written as
+# YAML escapes ("\x1b", "\ud800") they would pass check and crash the build (issue 12).
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def strip_controls(value):
+    """(value without control characters, the set removed), through lists and mappings."""
+    if isinstance(value, str):
+        found = set(_CONTROLS.findall(value))
+        return (_CONTROLS.sub("", value), found) if found else (value, found)
+    if isinstance(value, (list, tuple)):
+        found: set[str] = set()
+        items = []
+        for item in value:
+            item, more = strip_controls(item)
+            items.append(item)
+            found |= more
+        return (type(value)(items) if found else value), found
+    if isinstance(value, dict):
+        found = set()
+        out = {}
+        for k, item in value.items():
+            k2, more_k = strip_controls(k) if isinstance(k, str) else (k, set())
+            item, more = strip_controls(item)
+            out[k2] = item
+            found |= more | more_k
+        return (out if found else value), found
+    return value, set()

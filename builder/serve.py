@@ -66,6 +66,7 @@ class Preview:
         self.site_dir = site_dir
         self.output_dir = output_dir
         self.base_url = f"http://{host}:{port}/"
+        self.host, self.port = host, port  # the names the server answers to (Host: header)
         self.jobs = jobs
         self.reporter = reporter
         self.cond = threading.Condition()
@@ -166,6 +167,28 @@ def inject(page: bytes, build_id: int) -> bytes:
     return page[:index] + script + page[index:]
 
 
+LOCAL_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
+
+
+def host_allowed(header: str | None, bound: str, port: int) -> bool:
+    """Is ``Host:`` one of this server's own names (localhost, 127.0.0.1, ::1, the bound host),
+    with this server's port or none?"""
+    if not header:
+        return False
+    value = header.strip().lower()
+    name, _, rest = value.rpartition(":") if not value.endswith("]") else (value, "", "")
+    if name and rest.isdigit():
+        if int(rest) != port:
+            return False
+        value = name
+    elif ":" in value and not value.startswith("["):  # a bare IPv6 address, or garbage
+        return False
+    allowed = set(LOCAL_NAMES)
+    if bound and bound not in ("0.0.0.0", "::", ""):
+        allowed |= {bound.lower(), f"[{bound.lower()}]"}
+    return value in allowed
+
+
 def make_handler(preview: Preview):
     class Handler(BaseHTTPRequestHandler):
         server_version = "NoticePreview"
@@ -190,6 +213,11 @@ def make_handler(preview: Preview):
                 self.wfile.write(body)
 
         def _serve(self, head: bool) -> None:
+            if not host_allowed(self.headers.get("Host"), preview.host, preview.port):
+                # DNS rebinding: a page on another site must not read the drafts through this server
+                self._send(HTTPStatus.FORBIDDEN, "403：只接受以本机地址访问预览（localhost、127.0.0.1 或 --host 指定的地址）。"
+                           .encode("utf-8"), "text/plain; charset=utf-8", head)
+                return
             url = urlsplit(self.path)
             if url.path == RELOAD_PATH:
                 since = parse_qs(url.query).get("since", [""])[0]

@@ -412,3 +412,80 @@ def test_socket_in_content_is_reported(tmp_path):
         assert result.returncode == 1 and "套接字" in result.stderr
     finally:
         server.close()
+
+
+# -- item 12: serve answers only its own names (DNS rebinding) -------------------------------------------
+
+
+def test_serve_refuses_foreign_host_headers(tmp_path):
+    import http.client
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from conftest import FIXTURE_EPOCH, REPO
+
+    site = copy_site(tmp_path / "site")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, str(REPO / "build.py"), "serve", "--site", str(site), "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "SOURCE_DATE_EPOCH": FIXTURE_EPOCH})
+
+    def status(host: str) -> int:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            conn.putrequest("GET", "/", skip_host=True)
+            conn.putheader("Host", host)
+            conn.endheaders()
+            return conn.getresponse().status
+        finally:
+            conn.close()
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if status(f"127.0.0.1:{port}") == 200:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.1)
+        assert status(f"localhost:{port}") == 200
+        for foreign in (f"evil.example:{port}", "evil.example", f"127.0.0.1.evil.example:{port}", "127.0.0.1:1"):
+            assert status(foreign) == 403, foreign
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+# -- item 8: control characters never reach XML or JSON -------------------------------------------------------
+
+
+def test_control_characters_are_removed_with_a_warning_naming_the_field(tmp_path):
+    import json
+
+    from lxml import etree
+
+    site = copy_site(tmp_path / "site")
+    (site / "content/2022/06/ctl.md").write_text(
+        '---\ntitle: "控制字符\\x1b测试"\ndate: 2022-06-20 08:00\ncategory: 应急管理\nlevel: 橙色\n'
+        'tags: ["停\\x1b水", "a\\bb"]\nauthor: "张\\a三"\n'
+        'broadcast:\n  script: "请大家注意\\f用水安全。"\n  issuer: "县\\x1b应急局"\n  key: "注意\\x1b安全"\n'
+        "---\n预计明天停水。请储水。\n", encoding="utf-8")
+    out = tmp_path / "output"
+    result = run_build("--site", str(site), "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    for field in ("title", "tags", "author", "broadcast.script", "broadcast.issuer", "broadcast.key"):
+        assert f"“{field}”中含有不可见的控制字符" in result.stderr, field
+    xml = [p for p in out.rglob("*") if p.suffix in (".xml", ".ssml")]
+    assert any(p.name == "ctl.ssml" for p in xml) and any(p.name == "ctl.cap.xml" for p in xml)
+    for path in xml:
+        etree.parse(str(path))  # well-formed
+    json.loads((out / "broadcast/index.json").read_text(encoding="utf-8"))
+    for path in out.rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".xml", ".ssml", ".json", ".txt"):
+            assert "\x1b" not in path.read_text(encoding="utf-8"), path

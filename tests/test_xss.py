@@ -61,7 +61,7 @@ def _fields(n: int, payload: str, serial: int = 0) -> dict:
 def _body(payload: str) -> str:
     return (f"{payload}\n\n段落开头 {payload} 段落结尾\n\n> {payload}\n\n- {payload}\n\n"
             f"| 表头 | 内容 |\n|---|---|\n| 一 | {payload.replace('|', '&#124;')} |\n\n"
-            f"[链接文字 {payload}](x.html) 和 ![图片 {payload}](photo.png)\n")
+            f"[链接文字 {payload}](x.pdf) 和 ![图片 {payload}](photo.png)\n")
 
 
 @pytest.fixture(scope="module")
