@@ -324,3 +324,27 @@ def test_upcoming_lists_scripts_that_start_later(out):
     assert "关于八台镇计划停电的通知" not in today.text_content()
     for item in today.xpath('.//p[@class="play-when"]'):
         assert item.text_content().startswith("播放范围：")
+
+
+@pytest.mark.browser
+def test_broadcaster_page_with_pending_drafts_has_no_wcag_violations(out):
+    """The 待审核 list (cards, approval snippet, the alert at the top) in real Chromium with axe-core."""
+    from browser.test_axe import run_axe
+    from support.browser import launch_chromium, serve_directory
+
+    axe = REPO / "node_modules" / "axe-core" / "axe.min.js"
+    assert axe.exists(), "node_modules/axe-core is missing: run `bash tools/setup.sh --dev` (npm ci)"
+    with serve_directory(out) as base, launch_chromium() as browser:
+        for width in (1280, 375):
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(base + "broadcast/index.html")
+            assert page.locator(".pending-card").count() == 3
+            assert run_axe(page, str(axe)) == []
+            page.evaluate("document.documentElement.classList.add('contrast')")
+            assert run_axe(page, str(axe), ("color-contrast-enhanced",)) == []
+            # the approval snippet never overflows the page on a phone
+            assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+            assert errors == []
+            page.close()
