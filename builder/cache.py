@@ -66,7 +66,7 @@ class Manifest:
     search_key: str = ""  # digest of the notice pages the search index was built from
     search_stale: bool = False  # a preview kept an index older than the notice pages
     output_stamp: str = ""  # output_stamp() of output/ after that build (recognises a restored CI cache)
-    page_reads: dict = field(default_factory=dict)  # output path -> what the page read (pagedeps.Reads.frozen())
+    page_reads: dict = field(default_factory=dict)  # output path -> what the page read (pagedeps.Reads.frozen(), a str)
 
 
 def digest(*parts) -> str:

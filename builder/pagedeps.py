@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from datetime import date, datetime
+import operator
 from functools import partial
+from hashlib import blake2b
 
 from .cache import digest
 from .notice import Notice
 from .site import Entry
 
 MISSING = "\x00missing"
+ITEM_SEP, OWNER_SEP = "\x1e", "\x1f"
 ENTRY_LINKS = ("prev", "next")
 
 
@@ -47,9 +49,16 @@ class Reads:
         else:
             names.add(name)
 
-    def frozen(self) -> tuple:
-        """Plain, sorted and stable: what the manifest stores."""
-        return tuple((owner, tuple(sorted(names))) for owner, names in sorted(self.by_owner.items()))
+    def frozen(self) -> str | None:
+        """What the manifest stores: one string, items ``owner US name US name…`` separated by RS,
+        sorted (cheap to store and to split).  None (unknown: render again next time) in the
+        unlikely case that a notice's file name holds one of the two separators."""
+        items = [OWNER_SEP.join([owner] + sorted(names)) for owner, names in sorted(self.by_owner.items())]
+        text = ITEM_SEP.join(items)
+        if text.count(OWNER_SEP) != sum(len(n) for n in self.by_owner.values()) or \
+                text.count(ITEM_SEP) != max(len(items) - 1, 0):
+            return None
+        return text
 
 
 class EntryView:
@@ -136,7 +145,7 @@ class TableView:
         self._npv_name, self._npv_table, self._npv_reads = "@" + name, table, reads
 
     def _key(self, key) -> None:
-        self._npv_reads.add(self._npv_name, key if isinstance(key, str) else "\x00" + repr(key))
+        self._npv_reads.add(self._npv_name, repr(key))
 
     def _all(self) -> dict:
         self._npv_reads.add(self._npv_name, "*")
@@ -237,6 +246,9 @@ class Lazy:
         self.made_from = made_from
         self.compute = compute  # compute(context with the body resolved)
 
+    def describe(self):
+        return self.made_from
+
 
 class LazyBody:
     """A notice page's body before it is needed: described by what it is made from (the file's
@@ -254,33 +266,25 @@ class LazyBody:
         return notice.digest, self.links, notice.assets
 
 
-def describe(value):
-    """The page's context by identity, as plain data: notices by their source (their contents
-    are recorded reads), everything else by value."""
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if isinstance(value, Entry):
-        return ("E", value.notice.source)
-    if isinstance(value, Notice):
-        return ("N", value.source)
-    if isinstance(value, (list, tuple)):
-        return [describe(v) for v in value]
-    if isinstance(value, dict):
-        return [("K", describe(k), describe(v)) for k, v in value.items()]
-    if isinstance(value, (datetime, date)):
-        return ("T", value.isoformat(), str(value.tzinfo) if isinstance(value, datetime) else "")
-    if isinstance(value, partial):
-        return ("P", describe(value.func), describe(value.args), describe(value.keywords))
-    if isinstance(value, LazyBody):
-        return ("B", value.describe())
-    if isinstance(value, Lazy):
-        return ("L", describe(value.made_from))
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return ("C", type(value).__qualname__,
-                [describe(getattr(value, f.name)) for f in dataclasses.fields(value)])
-    if callable(value):  # a function: its code is part of the fingerprint
-        return ("F", getattr(value, "__module__", ""), getattr(value, "__qualname__", repr(value)))
-    return ("R", repr(value))
+def describe(context: dict) -> list:
+    """A page's context by identity, as text: entries by their notice's source (``Entry``'s repr;
+    their contents are recorded reads), a notice likewise, functions by name (their code is in the
+    fingerprint), lazy values by what they are made from, everything else by its repr.  A value
+    whose repr is not stable (an object shown by address) only costs a rendering every build."""
+    parts = []
+    for name, value in context.items():
+        if isinstance(value, Notice):
+            parts.append((name, "N", value.source))
+        elif isinstance(value, (LazyBody, Lazy)):
+            parts.append((name, "L", repr(value.describe())))
+        elif isinstance(value, partial):
+            parts.append((name, "P", value.func.__module__, value.func.__qualname__, repr(value.args),
+                          repr(value.keywords)))
+        elif callable(value) and not isinstance(value, type) and hasattr(value, "__qualname__"):
+            parts.append((name, "F", getattr(value, "__module__", ""), value.__qualname__))
+        else:
+            parts.append((name, repr(value)))
+    return parts
 
 
 class SiteValues:
@@ -289,32 +293,57 @@ class SiteValues:
     def __init__(self, by_source: dict, tables: dict[str, dict]) -> None:
         self.by_source = by_source  # every entry a template can reach, by notice source
         self.tables = {"@" + name: table for name, table in tables.items()}
-        self._memo: dict[tuple, str] = {}
+        self._memo: dict[str, str] = {}
+        self._by_repr: dict[str, dict] = {}
 
-    def key(self, static: str, reads: tuple) -> str:
+    def key(self, static: str, reads: str | None) -> str:
+        """``digest(static, values of the recorded reads)``; ``reads`` as :meth:`Reads.frozen` wrote it
+        ("" when nothing was read; None, unknown, gives the key "": render the page)."""
+        if reads is None:
+            return ""
         memo = self._memo
         values = []
-        for item in reads:
+        for item in reads.split(ITEM_SEP) if reads else ():
             value = memo.get(item)
             if value is None:
-                value = memo[item] = self._compute(*item)
+                value = memo[item] = self._compute(item)
             values.append(value)
         return digest(static, values)
 
-    def _compute(self, owner: str, names: tuple) -> str:
+    def _compute(self, item: str) -> str:
+        """A short digest of the current values of one owner's recorded names."""
+        owner, *names = item.split(OWNER_SEP)
         if owner.startswith("@"):
             table = self.tables.get(owner)
             if table is None:
-                return MISSING
-            if "*" in names:
-                return repr(sorted(table.items(), key=repr))
-            lookup = {(k if isinstance(k, str) else "\x00" + repr(k)): v for k, v in table.items()} \
-                if any(n.startswith("\x00") for n in names) else table
-            return repr([lookup.get(n, MISSING) for n in names])
-        entry = self.by_source.get(owner)
-        if entry is None:
-            return MISSING  # the notice is gone (or no longer listed): render again
-        return repr([_value(entry, name) for name in names])
+                values = MISSING
+            elif "*" in names:
+                values = sorted(table.items(), key=repr)
+            else:
+                by_repr = self._by_repr.get(owner)
+                if by_repr is None:  # keys are recorded by their repr
+                    by_repr = self._by_repr[owner] = {repr(k): v for k, v in table.items()}
+                values = [by_repr.get(n, MISSING) for n in names]
+        else:
+            entry = self.by_source.get(owner)
+            # gone (or no longer reachable): MISSING, so the page is rendered again
+            values = MISSING if entry is None else _values(entry, names)
+        return blake2b(repr(values).encode("utf-8"), digest_size=12).hexdigest()
+
+
+def _values(entry: Entry, names: list[str]) -> list:
+    """The values of an owner's recorded names; plain notice fields fetched at C speed."""
+    plain = [n for n in names if n[0] == "n" and n != "n.body_html" and n != "n.*"]
+    fast: dict = {}
+    if plain:
+        try:
+            got = operator.attrgetter(*[n[2:] for n in plain])(entry.notice) if len(plain) > 1 \
+                else (getattr(entry.notice, plain[0][2:]),)
+        except AttributeError:  # a name the notice does not have: the slow path records MISSING
+            got = None
+        if got is not None and not any(map(callable, got)):
+            fast = dict(zip(plain, got))
+    return [fast[n] if n in fast else _value(entry, n) for n in names]
 
 
 def _source(entry: Entry | None):
@@ -334,13 +363,13 @@ def _value(entry: Entry, name: str):
         if attr == "*":
             return _whole_entry(entry)
         value = getattr(entry, attr, MISSING)
-        return _whole_entry(entry) if callable(value) else repr(value)
+        return _whole_entry(entry) if callable(value) else value
     if attr == "body_html":
         return notice.digest  # the body HTML is a function of the file (and the fingerprint)
     if attr == "*":
         return _whole_notice(notice)
     value = getattr(notice, attr, MISSING)
-    return _whole_notice(notice) if callable(value) else repr(value)
+    return _whole_notice(notice) if callable(value) else value  # its repr is taken with the others
 
 
 def _whole_notice(notice: Notice) -> str:

@@ -316,7 +316,8 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
     renderer = Renderer(site, {"broadcast_links": links(plan), "search_enabled": search_on}, fingerprint)
     old_pages = manifest.pages if manifest else {}
     old_files = manifest.files if manifest else {}
-    old_reads = manifest.page_reads if manifest else {}
+    # What each page read last time; only meaningful under the same fingerprint (code, templates, site.yaml).
+    old_reads = manifest.page_reads if manifest and manifest.render_fp == fingerprint else {}
     jobs = renderer.plan(fingerprint, old_reads)
     todo = [job for job in jobs if not job.key or old_pages.get(job.path) != job.key]
     pages = {job.path: job.key for job in jobs}  # rendered pages get their key once rendered
@@ -479,13 +480,13 @@ def _render_chunk(indices: list[int]) -> tuple[int, int, list]:
 
 
 def _render_pages(renderer, todo: list, staging: Staging, reporter: Reporter,
-                  jobs: int | None) -> list[tuple[int, tuple]]:
+                  jobs: int | None) -> list[tuple[int, str]]:
     """Render and write every page of ``todo``; returns (index in todo, what the page read)."""
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     total = len(todo)
     import multiprocessing
 
-    reads: list[tuple[int, tuple]] = []
+    reads: list[tuple[int, str]] = []
     if jobs <= 1 or total < PARALLEL_RENDER or "fork" not in multiprocessing.get_all_start_methods():
         for index, job in enumerate(todo):
             data, read = renderer.run(job)

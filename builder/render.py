@@ -254,7 +254,7 @@ class Renderer:
             page = getattr(self, method)(*args)
             static = digest(common, method, page.template, page.path, pagedeps.describe(page.context))
             old = reads.get(page.path)
-            key = self.values.key(static, old) if old is not None else ""
+            key = self.values.key(static, old) if isinstance(old, str) else ""
             jobs.append(PageJob(page.path, key, method, args, static))
 
         job("home_page")
@@ -287,7 +287,7 @@ class Renderer:
         job("not_found_page")
         return jobs
 
-    def run(self, job: PageJob) -> tuple[bytes, tuple]:
+    def run(self, job: PageJob) -> tuple[bytes, str]:
         """The page's bytes and what its rendering read (``Reads.frozen()``)."""
         page = getattr(self, job.method)(*job.args)
         reads = pagedeps.Reads()
@@ -303,7 +303,7 @@ class Renderer:
         data = self._render_page(page.template, page.path, context, reads)
         return data, reads.frozen()
 
-    def key(self, job: PageJob, reads: tuple) -> str:
+    def key(self, job: PageJob, reads: str) -> str:
         """The key of a page just rendered, from what it read."""
         return self.values.key(job.static, reads)
 

@@ -31,9 +31,12 @@ CONTENT_DIR = "content"
 PARALLEL_THRESHOLD = 400  # below this, worker start-up costs more than it saves
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Entry:
     """A notice placed in the site: its URL, status and neighbours."""
+
+    def __repr__(self) -> str:  # its identity: the generated repr would walk prev/next/related chains
+        return f"Entry({self.notice.source!r})"
 
     notice: Notice
     path: str  # output-relative, e.g. 2022/05/meeting-report.html
