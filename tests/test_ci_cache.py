@@ -74,3 +74,24 @@ def test_an_output_changed_after_the_build_is_not_trusted(tmp_path):
     cold = tmp_path / "cold"
     assert run_build("--site", str(second), "--output", str(cold), "--no-cache", env=env).returncode == 0
     assert tree(second / "output") == tree(cold)
+
+
+def test_a_fresh_checkout_reparses_only_the_edited_notice(tmp_path):
+    """New mtimes and inodes everywhere: the notices cache recognises unchanged files by their bytes."""
+    from datetime import datetime, timezone
+
+    from builder.pipeline import BuildOptions, build
+    from builder.report import Reporter
+
+    now = datetime.fromtimestamp(int(EXAMPLE_EPOCH), tz=timezone.utc)
+    first = checkout(tmp_path / "workspace")
+    build(BuildOptions(site_dir=first, output_dir=first / "output", now=now), Reporter())
+    archive = tmp_path / "cache.tar"
+    save_cache(first, archive)
+    shutil.rmtree(first)
+    second = checkout(tmp_path / "workspace")
+    notice = second / "content" / "2026" / "11" / "shangdian-tingdian.md"
+    notice.write_text(notice.read_text(encoding="utf-8").replace("停电", "计划停电", 1), encoding="utf-8")
+    restore_cache(second, archive)
+    result = build(BuildOptions(site_dir=second, output_dir=second / "output", now=now), Reporter())
+    assert result.parsed == 1 and result.rendered >= 1
