@@ -32,6 +32,9 @@ PAGE_KINDS = [
     PageKind("document", "site", "2022/05/fangxun-tongzhi.html", notice=True),
     PageKind("document-repealed", "site", "2020/03/shuiziyuan-guanli.html", notice=True),
     PageKind("emergency", "site", "2026/11/hanchao-lanse-yujing.html", notice=True),
+    PageKind("notice-withdrawn", "site", "2026/11/tingshui-chaoyang.html"),  # 撤稿说明
+    PageKind("xxgk", "site", "xxgk/index.html"),  # 政府信息公开目录
+    PageKind("xxgk-year", "site", "xxgk/year/2022.html"),
     PageKind("sitemap", "site", "sitemap.html"),
     PageKind("contact", "site", "contact.html"),
     PageKind("404", "site", "404.html"),
