@@ -71,6 +71,9 @@ def front_matter(title: str, date: datetime, category: str, source: str, slug: s
         "终审: {name: 姓名, time: 2022-05-04 11:00}}  # 三审记录",
         "# reprint: {title: 原标题, author: 原作者, url: https://原文链接, source: 新华社}  # 转载稿件",
         "# allow: []  # 经审核允许使用的敏感词",
+        "# interprets: ../05/zhengce-wenjian.md  # 政策解读：被解读的政策文件的文件路径",
+        "# corrections: [{date: 2022-05-06 09:00, text: 更正内容}]  # 更正，页面上按时间倒序显示",
+        "# withdrawn: {date: 2022-05-06 09:00, reason: 撤稿原因}  # 撤稿：页面换成撤稿说明，从列表和订阅源中移除",
     ]
 
 

@@ -23,11 +23,11 @@ def test_new_then_build_publishes_without_edits(tmp_path, as_yaml):
     # the pinned clock is 2022-07-01 12:00 Beijing time
     assert path == site / "content/2022/07" / f"2022-07-01-guan-yu-zhao-kai-fang-xun-gong-zuo{suffix}"
     text = path.read_text(encoding="utf-8")
-    for key in sorted(CORE_FIELDS - {"doc", "body"}):
+    for key in sorted(CORE_FIELDS - {"doc", "body", "interprets", "corrections", "withdrawn"}):
         line = next((l for l in text.splitlines() if l.startswith(f"{key}:")), None)
         assert line is not None, key
         assert re.search(r"  # [\u4e00-\u9fff]", line), line  # a Chinese comment on each field
-    for key in ("doc", "reviews", "reprint", "allow"):
+    for key in ("doc", "reviews", "reprint", "allow", "interprets", "corrections", "withdrawn"):
         assert f"# {key}:" in text
     # the broadcast review field is written: a draft waits for a reviewer
     assert "\nbroadcast: {status: 待审核}\n" in text or "\n  broadcast: {status: 待审核}\n" in text
