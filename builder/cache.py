@@ -67,6 +67,41 @@ class Manifest:
     search_stale: bool = False  # a preview kept an index older than the notice pages
     output_stamp: str = ""  # output_stamp() of output/ after that build (recognises a restored CI cache)
     page_reads: dict = field(default_factory=dict)  # output path -> what the page read (pagedeps.Reads.frozen(), a str)
+    written: dict = field(default_factory=dict)  # output path -> (size, mtime_ns) as this build left it
+
+
+def written_files(output: Path) -> dict:
+    """(size, mtime_ns) of every file under ``output``: what the next build verifies."""
+    found = {}
+    base = str(output)
+    for dirpath, _dirs, names in os.walk(base):
+        rel = os.path.relpath(dirpath, base)
+        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        for name in names:
+            try:
+                st = os.lstat(os.path.join(dirpath, name))
+            except OSError:
+                continue
+            found[prefix + name] = (st.st_size, st.st_mtime_ns)
+    return found
+
+
+def damaged_files(output: Path, manifest: "Manifest") -> list[str] | None:
+    """Files of the manifest that were changed or removed in ``output`` since that build wrote
+    them (output/ is verified, not trusted); None when the manifest has no record to compare."""
+    if not manifest.written:
+        return None
+    bad = []
+    base = str(output)
+    for rel in list(manifest.pages) + list(manifest.files):
+        try:
+            st = os.lstat(os.path.join(base, rel))
+            now = (st.st_size, st.st_mtime_ns)
+        except OSError:
+            now = None
+        if now != manifest.written.get(rel):
+            bad.append(rel)
+    return sorted(bad)
 
 
 def digest(*parts) -> str:
@@ -353,6 +388,8 @@ class BuildCache:
             return None
         try:
             payload = plaindata.loads(data, f"{FORMAT}|{__version__}")
+        except plaindata.OtherVersion:
+            return None  # another version of the builder wrote it: a cold build, nothing to report
         except plaindata.CacheFormatError:
             self.problems.append(path.name)  # why (exc) is not an editor's concern
             return None

@@ -95,6 +95,7 @@ class SiteConfig:
     summary_length: int = 120
     related: int = 5
     emergency_hours: int = 72  # banner life of an emergency notice without `expires`
+    max_tags: int = 20  # tags one notice may have (each tag is a page of its own)
     footer: Footer = field(default_factory=Footer)
     extra: dict = field(default_factory=dict)  # sections owned by later stages
 
@@ -121,7 +122,7 @@ class SiteConfig:
 TOP_KEYS = {
     "title", "base_url", "categories", "default_category", "timezone", "default_source",
     "description", "keywords", "page_size", "feed_size", "feed_content", "home",
-    "summary_length", "related", "emergency_hours", "footer",
+    "summary_length", "related", "emergency_hours", "footer", "max_tags",
 }
 # Sections validated by other stages; accepted here as mappings or lists.
 STAGE_KEYS = {"broadcast", "regions", "check", "terms", "reviews", "reprint_sources", "search", "deploy", "xxgk"}
@@ -301,6 +302,7 @@ def load_config(site_dir: Path, diags: Diagnostics) -> SiteConfig | None:
         summary_length=integer("summary_length", 120, minimum=10),
         related=integer("related", 5, minimum=0),
         emergency_hours=integer("emergency_hours", 72),
+        max_tags=integer("max_tags", 20, minimum=1),
         footer=footer,
         extra={k: data[k] for k in sorted(STAGE_KEYS) if k in data},
     )

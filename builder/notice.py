@@ -295,6 +295,10 @@ def load_notice(data: bytes, rel: str, config: SiteConfig, exists, diags: Diagno
                     f"栏目“{category}”不存在，可选的栏目有：{names}（栏目在 site.yaml 的 categories 中声明）")
 
     tags = _string_list(fields.get("tags"), rel, line("tags"), "tags", diags)
+    if len(set(tags)) > config.max_tags:  # every tag is a page (and a feed entry) of its own
+        diags.error(rel, line("tags"), "tags-too-many",
+                    f"标签太多：这篇公告有 {len(set(tags))} 个标签，最多 {config.max_tags} 个（每个标签都会生成页面）。"
+                    f"请只保留最能概括内容的几个；确实需要更多时，在 site.yaml 中设置 max_tags")
     authors = _string_list(fields.get("author"), rel, line("author"), "author", diags)
 
     raw_level = _text(fields.get("level")) or "日常"

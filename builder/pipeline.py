@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from . import __version__, checks, urls
-from .cache import BuildCache, Manifest, digest, output_id, output_stamp
+from .cache import BuildCache, Manifest, damaged_files, digest, output_id, output_stamp, written_files
 from .codeprint import code_digest
 from .config import CONFIG_FILE, load_config
 from .diagnostics import BuildError, Diagnostic, Diagnostics
@@ -254,6 +254,13 @@ def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) 
             manifest.output_id = current_id  # the same output restored elsewhere (a CI cache)
         else:
             manifest = None  # output/ was replaced or edited by something else: start over
+    damaged: list[str] | None = []
+    if manifest is not None:
+        damaged = damaged_files(output, manifest)
+        if damaged is None:
+            manifest = None  # no record of what was written: nothing to verify against
+        elif damaged:
+            _forget_damaged(manifest, damaged, reporter)
 
     # Fast path: no input changed since the manifest was written, and no moment has passed
     # at which time alone changes the site.
@@ -267,7 +274,7 @@ def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) 
     inputs = discover(options.site_dir, diags)
     fingerprint = render_fingerprint(options.site_dir, config.base_url, options.include_drafts, options.audio)
     now = options.now or build_now()
-    if (manifest is not None and not diags.items and manifest.render_fp == fingerprint
+    if (manifest is not None and not diags.items and not damaged and manifest.render_fp == fingerprint
             and manifest.inputs == inputs[2] and manifest.include_drafts == options.include_drafts
             and (manifest.now_boundary is None or now < manifest.now_boundary)
             and not (options.fresh_search and manifest.search_stale)):
@@ -284,6 +291,19 @@ def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) 
     except BaseException:
         staging.abort()
         raise
+
+
+def _forget_damaged(manifest: Manifest, damaged: list[str], reporter: Reporter) -> None:
+    """Files changed or removed in output/ since the last build are rendered and written again
+    (never carried over); a damaged search index is rebuilt whole."""
+    reporter.note(f"提示：输出目录中有 {len(damaged)} 个文件在上次构建之后被改动或删除（例如 {damaged[0]}），"
+                  "本次重新生成它们。")
+    gone = set(damaged)
+    if any(p.startswith(SEARCH_DIR) for p in gone):
+        gone.update(p for p in manifest.files if p.startswith(SEARCH_DIR))
+        manifest.search_key = ""
+    manifest.pages = {p: k for p, k in manifest.pages.items() if p not in gone}
+    manifest.files = {p: k for p, k in manifest.files.items() if p not in gone}
 
 
 def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache, manifest: Manifest | None,
@@ -396,6 +416,7 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
         result.unchanged = True
         new_manifest.output_id = current_id
         new_manifest.output_stamp = output_stamp(output)
+        new_manifest.written = manifest.written
         new_manifest.search_key = search_key
         cache.save_manifest(new_manifest)
         return result
@@ -433,6 +454,7 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
         raise
     new_manifest.output_id = output_id(output)
     new_manifest.output_stamp = output_stamp(output)
+    new_manifest.written = written_files(output)
     cache.save_manifest(new_manifest)
     if staging.note:
         result.notes.append(staging.note)

@@ -3,7 +3,7 @@
 A site folder, and so its ``.cache/``, may come from a pull request or a restored
 CI cache: nothing read from it may run code.  A cache file is
 
-    b"NPCACHE1\\n" + MAC (32 bytes) + marshal.dumps(plain data)
+    b"NPCACHE1\\n" + context (versions, in clear) + MAC (32 bytes) + marshal.dumps(plain data)
 
 * the *plain data* holds only None, bool, int, float, str, bytes, tuple, list
   and dict; datetimes, dates, time zones, sets, the builder's own dataclasses
@@ -42,6 +42,10 @@ _PLAIN = frozenset((str, int, float, bool, type(None), bytes))
 
 class CacheFormatError(ValueError):
     """The bytes are not a cache file this builder wrote (corrupt, foreign or tampered)."""
+
+
+class OtherVersion(CacheFormatError):
+    """Written by another version of the builder (or of Python): not suspicious, just unusable."""
 
 
 # -- the key ---------------------------------------------------------------------------------------
@@ -162,7 +166,8 @@ def _enc(x):
 def dumps(payload, version: str) -> bytes:
     """Bytes for ``payload``; TypeError when it holds something that is not plain data."""
     body = marshal.dumps(_enc(payload), 4)
-    return MAGIC + mac(_context(version), body) + body
+    context = _context(version)
+    return MAGIC + len(context).to_bytes(2, "little") + context + mac(context, body) + body
 
 
 # -- decoding ----------------------------------------------------------------------------------------
@@ -251,11 +256,16 @@ def _dec(x):
 
 def loads(data: bytes, version: str):
     """The payload of ``data``; CacheFormatError unless this user's builder of this version wrote it."""
-    head = len(MAGIC) + MAC_SIZE
-    if len(data) < head or not data.startswith(MAGIC):
+    if len(data) < len(MAGIC) + 2 or not data.startswith(MAGIC):
         raise CacheFormatError("not a cache file of this builder")
+    size = int.from_bytes(data[len(MAGIC):len(MAGIC) + 2], "little")
+    start = len(MAGIC) + 2 + size
+    context = _context(version)
+    if data[len(MAGIC) + 2:start] != context:
+        raise OtherVersion("written by another version")
+    head = start + MAC_SIZE
     body = data[head:]
-    if not hmac.compare_digest(data[len(MAGIC):head], mac(_context(version), body)):
+    if len(data) < head or not hmac.compare_digest(data[start:head], mac(context, body)):
         raise CacheFormatError("signature does not match (edited, copied from elsewhere, or another version)")
     try:
         plain = marshal.loads(body)

@@ -489,3 +489,55 @@ def test_control_characters_are_removed_with_a_warning_naming_the_field(tmp_path
     for path in out.rglob("*"):
         if path.is_file() and path.suffix in (".html", ".xml", ".ssml", ".json", ".txt"):
             assert "\x1b" not in path.read_text(encoding="utf-8"), path
+
+
+# -- item 7: output/ is verified, not trusted ------------------------------------------------------------------
+
+
+def test_pages_edited_or_deleted_in_output_are_rewritten(tmp_path):
+    site = copy_site(tmp_path / "site")
+    out = tmp_path / "output"
+    assert run_build("--site", str(site), "--output", str(out)).returncode == 0
+    reference = tree_digest(out)
+    page = out / "2022/05/meeting.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("</h1>", "（已被手工改动）</h1>"), encoding="utf-8")
+    (out / "2022/06/doc.html").unlink()
+    (out / "feed.xml").write_text("tampered", encoding="utf-8")
+    result = run_build("--site", str(site), "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "被改动或删除" in result.stderr
+    assert tree_digest(out) == reference
+    again = run_build("--site", str(site), "--output", str(out))
+    assert again.returncode == 0 and "没有变化" in again.stderr
+
+
+def test_deleted_search_index_file_is_rebuilt_not_a_crash(tmp_path):
+    site = copy_site(tmp_path / "site")
+    out = tmp_path / "output"
+    assert run_build("--site", str(site), "--output", str(out)).returncode == 0
+    victims = sorted(p for p in out.rglob("*") if p.is_file() and "/" in p.relative_to(out).as_posix())
+    nested = [p for p in victims if p.relative_to(out).as_posix().count("/") >= 2][:3]
+    for p in nested:
+        p.unlink()
+    (site / "content/2022/05/news-1.md").unlink()  # and a real change in the same build
+    result = run_build("--site", str(site), "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    assert all(p.exists() for p in nested if "news-1" not in p.name)
+
+
+# -- item 12: a limit on tags per notice -------------------------------------------------------------------------
+
+
+def test_thousands_of_tags_are_refused_with_the_limit_named(tmp_path):
+    site = copy_site(tmp_path / "site")
+    tags = ", ".join(f"标签{n}" for n in range(5000))
+    (site / "content/2022/06/tags.md").write_text(
+        f"---\ntitle: 标签很多的公告\ndate: 2022-06-10 08:00\ntags: [{tags}]\n---\n正文。\n", encoding="utf-8")
+    out = tmp_path / "output"
+    result = run_build("--site", str(site), "--output", str(out))
+    assert result.returncode == 1
+    assert "content/2022/06/tags.md:4: 标签太多：这篇公告有 5000 个标签，最多 20 个" in result.stderr
+    assert not out.exists()
+    yaml = site / "site.yaml"
+    yaml.write_text(yaml.read_text(encoding="utf-8") + "max_tags: 5000\n", encoding="utf-8")
+    assert run_build("check", "--site", str(site)).returncode == 0
