@@ -541,3 +541,25 @@ def test_thousands_of_tags_are_refused_with_the_limit_named(tmp_path):
     yaml = site / "site.yaml"
     yaml.write_text(yaml.read_text(encoding="utf-8") + "max_tags: 5000\n", encoding="utf-8")
     assert run_build("check", "--site", str(site)).returncode == 0
+
+
+# -- item 9: unique broadcast file names ------------------------------------------------------------------------
+
+
+def test_broadcast_file_names_never_clash(tmp_path):
+    import json
+
+    site = copy_site(tmp_path / "site")
+    for name, slug, when in (("x1", "a", "2022-05-31 08:00"), ("x2", "a", "2022-06-01 08:00"),
+                             ("x3", "a-202205", "2022-05-31 09:00")):
+        (site / f"content/2022/06/{name}.md").write_text(
+            f"---\ntitle: 停水通知{name}\ndate: {when}\nslug: {slug}\ncategory: 应急管理\n---\n"
+            "请各位村民于明天上午8时前储水，电话0375-1234567。\n", encoding="utf-8")
+    out = tmp_path / "output"
+    result = run_build("--site", str(site), "--output", str(out), env={"SOURCE_DATE_EPOCH": "1654056000"})
+    assert result.returncode == 0, result.stderr
+    assert "广播稿文件名“a-202205”已被 content/2022/06/x1.md 使用" in result.stderr
+    index = json.loads((out / "broadcast/index.json").read_text(encoding="utf-8"))
+    ours = {name: entry["source"] for name, entry in index["pending"].items() if "/x" in entry["source"]}
+    assert sorted(ours.values()) == [f"content/2022/06/x{n}.md" for n in (1, 2, 3)]
+    assert len(set(ours)) == 3

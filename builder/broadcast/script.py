@@ -158,6 +158,39 @@ class BroadcastPlan:
         return sorted(out, key=lambda s: (-s.severity, -s.notice_date.timestamp(), s.slug))
 
 
+def file_names(entries: list[Entry], diags: Diagnostics) -> dict[str, str]:
+    """The broadcast file name (slug) of every notice, unique like page paths.
+
+    Notices sharing a slug get ``slug-YYYYMM``; when that (or any) name is still taken -- a
+    third notice whose own slug is ``a-202205`` -- later files in source order get a free
+    ``-2``, ``-3``… name, deterministically, with a warning naming both files."""
+    counts: dict[str, int] = {}
+    for entry in entries:
+        counts[entry.notice.slug] = counts.get(entry.notice.slug, 0) + 1
+    ordered = sorted(entries, key=lambda e: e.notice.source)
+    wanted = {}
+    for entry in ordered:
+        slug = entry.notice.slug
+        wanted[entry.notice.source] = f"{slug}-{entry.date:%Y%m}" if counts[slug] > 1 else slug
+    taken: dict[str, str] = {}  # name -> source
+    reserved = set(wanted.values())
+    names: dict[str, str] = {}
+    for entry in ordered:
+        source, name = entry.notice.source, wanted[entry.notice.source]
+        if name in taken:
+            n = 2
+            while f"{name}-{n}" in taken or f"{name}-{n}" in reserved:
+                n += 1
+            free = f"{name}-{n}"
+            diags.warning(source, 0, "broadcast-name-clash",
+                          f"广播稿文件名“{name}”已被 {taken[name]} 使用，这篇公告的广播稿改用“{free}”"
+                          "（如需固定的名字，请给其中一篇公告另写 slug）")
+            name = free
+        taken[name] = source
+        names[source] = name
+    return names
+
+
 def plan(site: Site, cache=None) -> BroadcastPlan:
     """Validate and prepare every script (written or automatic draft).  Errors are left in ``diagnostics`` (the caller raises).
 
@@ -175,17 +208,13 @@ def plan(site: Site, cache=None) -> BroadcastPlan:
     scripts: list[Script] = []
     # withdrawn notices (Site.withdrawn) only to cancel a warning that was on air: see build_script
     entries = [e for e in site.entries if e.status == "published"] + list(getattr(site, "withdrawn", ()))
-    counts: dict[str, int] = {}
-    for entry in entries:
-        counts[entry.notice.slug] = counts.get(entry.notice.slug, 0) + 1
+    names = file_names(entries, diags)
     todo: list[tuple[Entry, str, str]] = []
     for entry in sorted(entries, key=lambda e: e.notice.source):
         notice = entry.notice
         if notice.stage_fields.get("broadcast", None) is False:
             continue
-        slug = notice.slug
-        if counts[slug] > 1:
-            slug = f"{slug}-{entry.date:%Y%m}"
+        slug = names[notice.source]
         key = digest(notice.digest, entry.path, slug)
         hit = old.get(notice.source)
         if hit is not None and hit[0] == key:
