@@ -295,6 +295,7 @@ class SiteValues:
         self.tables = {"@" + name: table for name, table in tables.items()}
         self._memo: dict[str, str] = {}
         self._by_repr: dict[str, dict] = {}
+        self._getters: dict[str, _Getter] = {}
 
     def key(self, static: str, reads: str | None) -> str:
         """``digest(static, values of the recorded reads)``; ``reads`` as :meth:`Reads.frozen` wrote it
@@ -326,24 +327,46 @@ class SiteValues:
                 values = [by_repr.get(n, MISSING) for n in names]
         else:
             entry = self.by_source.get(owner)
-            # gone (or no longer reachable): MISSING, so the page is rendered again
-            values = MISSING if entry is None else _values(entry, names)
+            if entry is None:  # gone (or no longer reachable): MISSING, so the page is rendered again
+                values = MISSING
+            else:
+                rest = item[len(owner) + 1:]
+                getter = self._getters.get(rest)
+                if getter is None:
+                    getter = self._getters[rest] = _Getter(names)
+                values = getter(entry, names)
         return blake2b(repr(values).encode("utf-8"), digest_size=12).hexdigest()
 
 
-def _values(entry: Entry, names: list[str]) -> list:
-    """The values of an owner's recorded names; plain notice fields fetched at C speed."""
-    plain = [n for n in names if n[0] == "n" and n != "n.body_html" and n != "n.*"]
-    fast: dict = {}
-    if plain:
+class _Getter:
+    """How to fetch one recorded set of names (the same sets recur for every notice): plain notice
+    fields and plain entry attributes with one attrgetter each, the rest one by one."""
+
+    __slots__ = ("notice", "entry", "rest")
+
+    def __init__(self, names: list[str]) -> None:
+        notice = [n[2:] for n in names if n[0] == "n" and n not in ("n.body_html", "n.*")]
+        entry = [n[2:] for n in names if n[0] == "e" and n[2:] not in _ENTRY_SPECIAL]
+        self.notice = (operator.attrgetter(*notice), len(notice)) if notice else None
+        self.entry = (operator.attrgetter(*entry), len(entry)) if entry else None
+        self.rest = [n for n in names if (n[0] == "n" and n in ("n.body_html", "n.*"))
+                     or (n[0] == "e" and n[2:] in _ENTRY_SPECIAL) or n[0] not in "ne"]
+
+    def __call__(self, entry: Entry, names: list[str]) -> list:
         try:
-            got = operator.attrgetter(*[n[2:] for n in plain])(entry.notice) if len(plain) > 1 \
-                else (getattr(entry.notice, plain[0][2:]),)
-        except AttributeError:  # a name the notice does not have: the slow path records MISSING
-            got = None
-        if got is not None and not any(map(callable, got)):
-            fast = dict(zip(plain, got))
-    return [fast[n] if n in fast else _value(entry, n) for n in names]
+            got = []
+            for getter, obj in ((self.notice, entry.notice), (self.entry, entry)):
+                if getter is not None:
+                    value = getter[0](obj)
+                    got.append((value,) if getter[1] == 1 else value)
+            if not any(callable(v) for values in got for v in values):
+                return got + [_value(entry, n) for n in self.rest]
+        except AttributeError:  # a name the object does not have: the slow path records MISSING
+            pass
+        return [_value(entry, n) for n in names]
+
+
+_ENTRY_SPECIAL = frozenset(ENTRY_LINKS + ("related", "notice", "*"))
 
 
 def _source(entry: Entry | None):
