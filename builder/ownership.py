@@ -71,3 +71,17 @@ def refusal(site: Path, output: Path, force: bool = False) -> str | None:
         return None
     return (f"输出目录 {shown} 不是空的，也不是本工具生成的（没有 {MARKER} 标记），构建会删除其中的全部 {len(names)} 项。"
             "请换一个空文件夹；确认其中的文件都可以删除时，加上 --force")
+
+
+def site_file(site: Path, rel: str) -> Path | None:
+    """``site/rel`` when it stays inside the site folder (no absolute path, no ``..`` out of it,
+    no symlink pointing elsewhere); None otherwise.  Configured files (the pronunciation
+    lexicon, term lists) are read only through this: a site folder must not make the build
+    read, and echo into CI logs, files that are not part of it."""
+    if not rel or os.path.isabs(rel) or rel.startswith(("\\", "~")) or (len(rel) > 1 and rel[1] == ":"):
+        return None
+    root = site.resolve()
+    path = (root / rel).resolve()
+    if path == root or root not in path.parents:
+        return None
+    return path

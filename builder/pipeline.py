@@ -102,6 +102,20 @@ def summarize(site: Site) -> Summary:
     )
 
 
+SKIPPED_DIRS = {"content", "templates", "output", "node_modules", "__pycache__"}
+
+
+def site_yaml_files(site_dir: Path) -> list[Path]:
+    """Every YAML file of the site outside content/ and templates/ (site.yaml, term lists, a
+    pronunciation lexicon in a subfolder such as data/pron.yaml): each can change an output."""
+    found = []
+    for dirpath, dirs, names in os.walk(site_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS
+                         and not (dirpath == str(site_dir) and d.startswith("output")))
+        found.extend(Path(dirpath) / n for n in sorted(names) if n.endswith((".yaml", ".yml")))
+    return sorted(found)
+
+
 def render_fingerprint(site_dir: Path, base_url: str, include_drafts: bool, audio: bool = False) -> str:
     """Everything outside content/ that can change an output: site.yaml and the other YAML files
     beside it (pronunciation lexicon, term lists), templates, the builder's code and libraries."""
@@ -110,8 +124,8 @@ def render_fingerprint(site_dir: Path, base_url: str, include_drafts: bool, audi
     from .config import CONFIG_FILE
     from .deploy.config import without_deploy_section
 
-    for file in sorted(site_dir.glob("*.yaml")) + sorted(site_dir.glob("*.yml")):
-        h.update(file.name.encode())
+    for file in site_yaml_files(site_dir):
+        h.update(str(file.relative_to(site_dir)).encode())
         data = file.read_bytes()
         h.update(without_deploy_section(data) if file.name == CONFIG_FILE else data)  # deploy targets render nothing
     h.update(code_digest().encode())  # every builder module and the libraries' versions

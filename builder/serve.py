@@ -306,8 +306,8 @@ def relevant(site_dir: Path, path: str) -> bool:
     if name.startswith((".#", "~$")) or name.endswith(("~", ".swp", ".swx", ".tmp")) or name == "4913":
         return False
     if len(parts) == 1:
-        return name in WATCHED_FILES
-    return parts[0] in WATCHED_DIRS
+        return name in WATCHED_FILES or name.endswith((".yaml", ".yml"))
+    return parts[0] in WATCHED_DIRS or name.endswith((".yaml", ".yml"))  # e.g. data/pron.yaml
 
 
 def watch(site_dir: Path, on_change):
@@ -328,6 +328,10 @@ def watch(site_dir: Path, on_change):
     for name in WATCHED_DIRS:
         if (site_dir / name).is_dir():
             observer.schedule(handler, str(site_dir / name), recursive=True)
+    from .pipeline import site_yaml_files
+
+    for folder in sorted({f.parent for f in site_yaml_files(site_dir)} - {site_dir}):
+        observer.schedule(handler, str(folder), recursive=False)  # a lexicon in a subfolder
     observer.daemon = True
     observer.start()
     return observer

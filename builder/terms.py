@@ -184,8 +184,10 @@ def _trie_regex(words) -> re.Pattern:
 def load_term_list(site_dir: Path, inline, diags: Diagnostics) -> TermList:
     """Read ``terms.yaml`` (and the optional ``terms:`` section of site.yaml); problems go to ``diags``."""
     lexicon = TermList()
-    path = site_dir / TERMS_FILE
-    if path.is_file():
+    from .ownership import site_file
+
+    path = site_file(site_dir, TERMS_FILE)  # a terms.yaml symlinked out of the site is not read
+    if path is not None and path.is_file():
         try:
             text = path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
         except UnicodeDecodeError:

@@ -563,3 +563,50 @@ def test_broadcast_file_names_never_clash(tmp_path):
     ours = {name: entry["source"] for name, entry in index["pending"].items() if "/x" in entry["source"]}
     assert sorted(ours.values()) == [f"content/2022/06/x{n}.md" for n in (1, 2, 3)]
     assert len(set(ours)) == 3
+
+
+# -- item 10: configured files inside the site, in the fingerprint, watched ---------------------------------------
+
+
+def _with_lexicon(site: Path, where: str) -> None:
+    yaml = site / "site.yaml"
+    text = yaml.read_text(encoding="utf-8")
+    assert "broadcast:" not in text
+    yaml.write_text(text + f"broadcast:\n  lexicon: {where}\n", encoding="utf-8")
+
+
+def test_lexicon_in_a_subfolder_is_in_the_fingerprint(tmp_path):
+    site = copy_site(tmp_path / "site")
+    (site / "data").mkdir()
+    lexicon = site / "data/pron.yaml"
+    lexicon.write_text("暴雨: bao4 yu3\n", encoding="utf-8")
+    _with_lexicon(site, "data/pron.yaml")
+    out = tmp_path / "output"
+    assert run_build("--site", str(site), "--output", str(out)).returncode == 0
+    assert 'ph="bao4 yu3"' in (out / "broadcast/warning.ssml").read_text(encoding="utf-8")
+    lexicon.write_text("暴雨: bao4 yu2\n", encoding="utf-8")
+    result = run_build("--site", str(site), "--output", str(out))
+    assert result.returncode == 0 and "没有变化" not in result.stderr, result.stderr
+    assert 'ph="bao4 yu2"' in (out / "broadcast/warning.ssml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("where", ["../secret.yaml", "ABSOLUTE", "data/link.yaml"])
+def test_lexicon_outside_the_site_is_never_read(tmp_path, where):
+    site = copy_site(tmp_path / "site")
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("机密口令甲乙丙: mi4 mi4\n", encoding="utf-8")
+    (site / "data").mkdir()
+    (site / "data/link.yaml").symlink_to(secret)
+    _with_lexicon(site, str(secret) if where == "ABSOLUTE" else where)
+    result = run_build("check", "--site", str(site))
+    assert result.returncode == 1
+    assert "不在站点目录内" in result.stderr and "机密口令" not in result.stderr + result.stdout
+
+
+def test_serve_watches_yaml_files_in_subfolders(tmp_path):
+    from builder.serve import relevant
+
+    site = tmp_path.resolve()
+    assert relevant(site, str(site / "data/pron.yaml"))
+    assert relevant(site, str(site / "terms.yaml"))
+    assert not relevant(site, str(site / ".cache/serve-output/x.yaml"))

@@ -360,7 +360,14 @@ def load_regions(text: str, raw, diags: Diagnostics) -> Regions:
 
 def load_pronunciation_lexicon(root: Path, rel: str, diags: Diagnostics, required: bool = False) -> PronunciationLexicon:
     """``pronunciations.yaml``: ``词语: chong2 fu4`` (one tone-numbered syllable per Han character)."""
-    path = root / rel
+    from ..ownership import site_file
+
+    path = site_file(root, rel)
+    if path is None:
+        diags.error(CONFIG_FILE, 0, "lexicon-outside",
+                    f"broadcast.lexicon 指定的注音词表“{rel}”不在站点目录内（绝对路径、../ 或指向别处的链接），"
+                    "出于安全原因不予读取；请把词表放进站点目录，写相对路径，例如 lexicon: data/pron.yaml")
+        return PronunciationLexicon()
     if not path.is_file():
         if required:
             diags.error(CONFIG_FILE, 0, "lexicon-missing",
