@@ -63,6 +63,12 @@ def test_publish_workflow_checks_builds_and_deploys_on_a_schedule():
     assert "--format github" in runs[check]
     assert "--base-url" in runs[build] and "--summary-json" in runs[build]
     assert steps[upload]["with"]["path"] == "output"
+    # The scheduled run is incremental: the build cache, the last output and the cache key are kept.
+    cache = next(i for i, u in enumerate(uses) if u.startswith("actions/cache@"))
+    assert cache < build
+    kept = steps[cache]["with"]["path"].split()
+    assert {".cache/notice-pipeline", "output", "~/.local/state/notice-pipeline"} <= set(kept)
+    assert steps[cache]["with"]["restore-keys"].strip() in steps[cache]["with"]["key"]
     deploy = workflow["jobs"]["deploy"]
     assert deploy["needs"] == "build"
     assert any(s.get("uses", "").startswith("actions/deploy-pages@") for s in deploy["steps"])
