@@ -37,8 +37,11 @@ EDIT = "\n（补充说明：第{k}次定时构建前修改。）\n"
 
 
 def checkout(site: Path, workspace: Path) -> None:
-    if workspace.exists():
-        shutil.rmtree(workspace)
+    for _ in range(50):  # the last build may still be deleting its old output in the background
+        shutil.rmtree(workspace, ignore_errors=True)
+        if not workspace.exists():
+            break
+        time.sleep(0.2)
     workspace.mkdir(parents=True)
     shutil.copytree(site / "content", workspace / "content", copy_function=shutil.copyfile)
     for file in sorted(site.glob("*.yaml")):
