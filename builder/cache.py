@@ -67,11 +67,14 @@ class Manifest:
     search_stale: bool = False  # a preview kept an index older than the notice pages
     output_stamp: str = ""  # output_stamp() of output/ after that build (recognises a restored CI cache)
     page_reads: dict = field(default_factory=dict)  # output path -> what the page read (pagedeps.Reads.frozen(), a str)
-    written: dict = field(default_factory=dict)  # output path -> (size, mtime_ns) as this build left it
+    written: dict = field(default_factory=dict)  # output path -> (size, mtime seconds) as this build left it
 
 
 def written_files(output: Path) -> dict:
-    """(size, mtime_ns) of every file under ``output``: what the next build verifies."""
+    """(size, mtime in whole seconds) of every file under ``output``: what the next build verifies.
+
+    Whole seconds: a CI cache (tar, zip) restores output/ with the mtimes it had, but not
+    always to the nanosecond (Python's tarfile and zip keep seconds)."""
     found = {}
     base = str(output)
     for dirpath, _dirs, names in os.walk(base):
@@ -82,7 +85,7 @@ def written_files(output: Path) -> dict:
                 st = os.lstat(os.path.join(dirpath, name))
             except OSError:
                 continue
-            found[prefix + name] = (st.st_size, st.st_mtime_ns)
+            found[prefix + name] = (st.st_size, st.st_mtime_ns // 1_000_000_000)
     return found
 
 
@@ -96,7 +99,7 @@ def damaged_files(output: Path, manifest: "Manifest") -> list[str] | None:
     for rel in list(manifest.pages) + list(manifest.files):
         try:
             st = os.lstat(os.path.join(base, rel))
-            now = (st.st_size, st.st_mtime_ns)
+            now = (st.st_size, st.st_mtime_ns // 1_000_000_000)
         except OSError:
             now = None
         if now != manifest.written.get(rel):
