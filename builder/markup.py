@@ -219,6 +219,15 @@ def _build_markdown():
     if LinkInlineProcessor.getText is not _get_text:
         LinkInlineProcessor.getText = _get_text
         LinkInlineProcessor.getLink = _bounded_get_link(LinkInlineProcessor.getLink)
+        from markdown.blockprocessors import HashHeaderProcessor
+
+        _hash_test = HashHeaderProcessor.test
+
+        def hash_test(self, parent, block):
+            # the library searches the whole remaining block with a regex each time a line is split
+            # off it (500 "- - -" lines: quadratic); a heading needs "#" at a line start
+            return (block.startswith("#") or "\n#" in block) and _hash_test(self, parent, block)
+        HashHeaderProcessor.test = hash_test
     from markdown.extensions import Extension
     from markdown.extensions.toc import (TocTreeprocessor, remove_fnrefs, render_inner_html, slugify_unicode,
                                          strip_tags, unique)
