@@ -106,9 +106,16 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs=2, default=(100_000, 1_000_000), metavar=("SMALL", "LARGE"))
     parser.add_argument("--only", nargs="*", default=None, help="patterns to run (default: all)")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--json", action="store_true", help="one JSON list [pattern, small s, large s] per line")
     args = parser.parse_args()
     patterns = ([p.encode("latin-1", "backslashreplace").decode("unicode_escape") for p in args.only]
                 if args.only else PATTERNS)
+    if args.json:
+        import json
+
+        for row in measure(patterns, tuple(args.sizes), args.repeat):
+            print(json.dumps(row), flush=True)
+        return 0
     print(f"{'pattern':<20} {args.sizes[0] // 1000:>6} KB  {args.sizes[1] // 1000:>6} KB  ratio")
     for pattern, small, large in measure(patterns, tuple(args.sizes), args.repeat):
         print(f"{pattern!r:<20} {small:8.3f} s {large:8.3f} s  {large / small:5.1f}", flush=True)
