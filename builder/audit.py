@@ -57,13 +57,11 @@ def _from_diagnostics(code: str, name: str, diagnostics: list[Diagnostic], wante
     return Item(code, name, not failing, f"{len(found)} 处问题" if found else ok, found)
 
 
-def _site_line(root: Path, key: str) -> int:
-    try:
-        for no, line in enumerate((root / "site.yaml").read_text(encoding="utf-8-sig").split("\n"), 1):
-            if re.match(rf"^\s*{re.escape(key)}\s*:", line):
-                return no
-    except (OSError, UnicodeDecodeError):
-        pass
+def _site_line(config, key: str) -> int:
+    """Line of a top-level ``key:`` in the site.yaml load_config read (0: not there)."""
+    for no, line in enumerate(config.file.text.split("\n"), 1):
+        if re.match(rf"^\s*{re.escape(key)}\s*:", line):
+            return no
     return 0
 
 
@@ -85,7 +83,7 @@ def run(site, diagnostics: list[Diagnostic], external: ExternalOptions) -> list[
     empty: list[Diagnostic] = []
     for category in site.config.categories:
         entries = [e for e in site.by_category.get(category.name, []) if e.status == "published"]
-        line = _category_line(site.root, category.name)
+        line = _category_line(site.config, category.name)
         if not entries:
             empty.append(Diagnostic("site.yaml", line, 0, "error", "audit-column-empty",
                                     f"栏目“{category.name}”没有任何已发布的公告（空白栏目）：请发布内容，或删除 / 合并这个栏目"))
@@ -113,7 +111,7 @@ def run(site, diagnostics: list[Diagnostic], external: ExternalOptions) -> list[
     for key, value, name in (("site_code", footer.site_code, "网站标识码"), ("sponsor", footer.sponsor, "主办单位"),
                              ("icp", footer.icp, "ICP 备案号")):
         if not value:
-            meta.append(Diagnostic("site.yaml", _site_line(site.root, "footer"), 0, "error", "audit-meta",
+            meta.append(Diagnostic("site.yaml", _site_line(site.config, "footer"), 0, "error", "audit-meta",
                                    f"页脚缺少{name}：请在 site.yaml 的 footer 中填写 {key}"))
     items.append(Item("metadata", "必备信息", not meta,
                       f"{len(meta)} 处缺少必备信息" if meta else "网站标识码、主办单位、备案号和政府信息公开文件的必填项齐全",
@@ -125,10 +123,11 @@ def run(site, diagnostics: list[Diagnostic], external: ExternalOptions) -> list[
     return items
 
 
-def _category_line(root: Path, name: str) -> int:
-    from .checks import _category_line as find, _site_text
+def _category_line(config, name: str) -> int:
+    """Line of a column's entry in the site.yaml load_config read."""
+    from .checks import _category_line as find
 
-    return find(_site_text(root), name)
+    return find(config.file.text, name)
 
 
 def external_item(published, site, options: ExternalOptions) -> Item:

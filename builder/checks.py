@@ -56,10 +56,10 @@ class CheckSettings:
     reprint_configured: bool = False
 
 
-def load_check_settings(site_dir: Path, config: SiteConfig, diags: Diagnostics) -> CheckSettings:
-    path = site_dir / "site.yaml"
-    text = path.read_text(encoding="utf-8-sig") if path.is_file() else ""
-    raw = config.extra.get("check") or {}
+def load_check_settings(config: SiteConfig, diags: Diagnostics) -> CheckSettings:
+    """``check:`` and ``reprint_sources:``, from the site.yaml :func:`~builder.config.load_config` read."""
+    text = config.file.text
+    raw = config.file.section("check") or {}
     if not isinstance(raw, dict):
         diags.error("site.yaml", key_line(text, "check"), "config-type",
                     "check 应当写成缩进的字段，例如：\ncheck:\n  require_reviews: true")
@@ -83,7 +83,7 @@ def load_check_settings(site_dir: Path, config: SiteConfig, diags: Diagnostics) 
         diags.error("site.yaml", key_line(text, "empty_columns"), "config-value",
                     "check.empty_columns 只能是 error / warning / off")
         empty = "warning"
-    sources = config.extra.get("reprint_sources")
+    sources = config.file.section("reprint_sources")
     names: tuple[str, ...] = ()
     if sources is not None:
         if isinstance(sources, list) and all(isinstance(s, str) and s.strip() for s in sources):
@@ -596,14 +596,6 @@ def _raw_doc(notice: Notice) -> dict | None:
             "written": d.written, "topic": d.topic or None, "validity": d.validity}
 
 
-def _site_text(root: Path) -> str:
-    path = root / "site.yaml"
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return ""
-
-
 def check_site(site, cache=None, jobs: int | None = None) -> list[Diagnostic]:
     """Every editorial check over a loaded site (the notices that will be published, or previewed).
 
@@ -616,9 +608,10 @@ def check_site(site, cache=None, jobs: int | None = None) -> list[Diagnostic]:
     from .codeprint import code_digest
 
     diags = Diagnostics()
-    lexicon = terms_mod.load_term_list(site.root, site.config.extra.get("terms"), diags)
-    settings = load_check_settings(site.root, site.config, diags)
-    fingerprint = digest(__version__, code_digest(), repr(lexicon), repr(settings), repr(site.config))
+    lexicon = terms_mod.load_term_list(site.root, site.config.file, diags)
+    settings = load_check_settings(site.config, diags)
+    # What the checks read of site.yaml: the typed config (not the deploy targets), check:, terms:.
+    fingerprint = digest(__version__, code_digest(), repr(lexicon), repr(settings), repr(replace(site.config, deploy=None)))
     old = cache.load_checks(fingerprint) if cache is not None else {}
     fresh: dict[str, tuple] = {}
     notices = [e.notice for e in site.entries]
@@ -642,7 +635,7 @@ def check_site(site, cache=None, jobs: int | None = None) -> list[Diagnostic]:
         diags.extend(items)
     if cache is not None and fresh != old:
         cache.save_checks(fingerprint, dict(sorted(fresh.items())))
-    diags.extend(check_columns(site, settings, _site_text(site.root)))
+    diags.extend(check_columns(site, settings, site.config.file.text))
     diags.extend(check_guards(site))
     return diags.sorted()
 
@@ -676,8 +669,8 @@ def check_files(root: Path, include_drafts: bool = False) -> list[Diagnostic]:
     config = load_config(root, Diagnostics())
     if config is None:
         return []
-    lexicon = terms_mod.load_term_list(root, config.extra.get("terms"), diags)
-    settings = load_check_settings(root, config, diags)
+    lexicon = terms_mod.load_term_list(root, config.file, diags)
+    settings = load_check_settings(config, diags)
     rels, _others, _stamps = discover(root, Diagnostics())
     for rel in rels:
         try:

@@ -1,9 +1,17 @@
 """Typed site configuration (``site.yaml``) with validation that names wrong keys.
 
-Unknown keys are warnings that suggest the nearest known key (MkDocs style);
-wrong types and missing required values are errors.  Sections that belong to
-later build stages (``broadcast``, ``regions``, ``check``) are kept as plain
-mappings here and validated by those stages.
+The file is read and parsed once, by :func:`read_config_file`; :func:`load_config`
+turns it into one :class:`SiteConfig` that every stage receives.  Unknown keys are
+warnings that suggest the nearest known key (MkDocs style; one table of known
+top-level keys, :data:`KNOWN_KEYS`); wrong types and missing required values are errors.
+
+Typed sections built here: the site itself, ``categories``, ``home``, ``footer``,
+``search`` (:class:`SearchSettings`), ``xxgk`` (:class:`XxgkSettings`) and ``deploy``
+(:class:`~builder.deploy.config.DeployConfig`).  The sections whose validation belongs
+to a later stage (``broadcast``/``regions``: :mod:`builder.broadcast.settings`;
+``check``/``reprint_sources``/``terms``: :mod:`builder.checks`) are parsed by that
+stage from the already-loaded :class:`ConfigFile` (``config.file``), never by
+reading site.yaml again, so that their messages keep appearing only when the stage runs.
 """
 
 from __future__ import annotations
@@ -78,6 +86,33 @@ class Footer:
 
 
 @dataclass(frozen=True)
+class ConfigFile:
+    """site.yaml as read once: its decoded text (for line numbers) and its parsed mapping."""
+
+    text: str = ""
+    data: dict = field(default_factory=dict)
+
+    def section(self, key: str):
+        """The raw value of a top-level section (None when absent)."""
+        return self.data.get(key)
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """``search:`` — the Pagefind stage."""
+
+    enabled: bool = True  # False only for ``search: {enabled: false}``
+    memory_mb: int = 0  # all Pagefind processes of one build together; 0: the builder's default
+
+
+@dataclass(frozen=True)
+class XxgkSettings:
+    """``xxgk:`` — 政府信息公开 (government information disclosure)."""
+
+    index_prefix: str = ""  # 索引号 prefix of the automatic numbering ("" = no automatic numbering)
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     title: str
     base_url: str
@@ -97,7 +132,11 @@ class SiteConfig:
     emergency_hours: int = 72  # banner life of an emergency notice without `expires`
     max_tags: int = 20  # tags one notice may have (each tag is a page of its own)
     footer: Footer = field(default_factory=Footer)
-    extra: dict = field(default_factory=dict)  # sections owned by later stages
+    search: SearchSettings = field(default_factory=SearchSettings)
+    xxgk: XxgkSettings = field(default_factory=XxgkSettings)
+    deploy: object = None  # builder.deploy.config.DeployConfig (validated here, used only by the deploy command)
+    # The loaded file, for the sections later stages validate (broadcast, regions, check, terms…).
+    file: ConfigFile = field(default_factory=ConfigFile, repr=False, compare=False)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -126,6 +165,7 @@ TOP_KEYS = {
 }
 # Sections validated by other stages; accepted here as mappings or lists.
 STAGE_KEYS = {"broadcast", "regions", "check", "terms", "reviews", "reprint_sources", "search", "deploy", "xxgk"}
+KNOWN_KEYS = TOP_KEYS | STAGE_KEYS  # the one table of top-level keys (unknown-key warnings and suggestions)
 CATEGORY_KEYS = {"name", "slug", "type", "description", "feed_content", "keywords", "update_days"}
 HOME_KEYS = {"latest", "per_category"}
 FOOTER_KEYS = set(Footer.__dataclass_fields__)
@@ -150,8 +190,8 @@ def key_line(text: str, key: str, start: int = 1) -> int:
     return 0
 
 
-def load_config(site_dir: Path, diags: Diagnostics) -> SiteConfig | None:
-    """Read and validate ``site.yaml``; all problems go to ``diags``."""
+def read_config_file(site_dir: Path, diags: Diagnostics) -> ConfigFile | None:
+    """Read and parse ``site.yaml`` (the only place that does); problems go to ``diags``."""
     path = site_dir / CONFIG_FILE
     rel = CONFIG_FILE
     if not path.is_file():
@@ -170,16 +210,30 @@ def load_config(site_dir: Path, diags: Diagnostics) -> SiteConfig | None:
     if not isinstance(data, dict):
         diags.error(rel, 1, "config-type", "site.yaml 的内容必须是“字段: 值”的形式")
         return None
+    return ConfigFile(text, data)
 
+
+def load_config(site_dir: Path, diags: Diagnostics) -> SiteConfig | None:
+    """Read site.yaml once and validate it into one :class:`SiteConfig`; all problems go to ``diags``."""
+    file = read_config_file(site_dir, diags)
+    if file is None:
+        return None
+    return config_from_file(file, diags)
+
+
+def config_from_file(file: ConfigFile, diags: Diagnostics) -> SiteConfig | None:
+    """Validate an already-loaded site.yaml; None when it has errors (all of them in ``diags``)."""
+    rel = CONFIG_FILE
+    text, data = file.text, file.data
     n_errors = len(diags.errors)
 
     def err(key: str, code: str, message: str) -> None:
         diags.error(rel, key_line(text, key), code, message)
 
     for key in data:
-        if key not in TOP_KEYS and key not in STAGE_KEYS:
+        if key not in KNOWN_KEYS:
             diags.warning(rel, key_line(text, key), "config-unknown-key",
-                          f"未知的配置项“{key}”{nearest(key, TOP_KEYS | STAGE_KEYS)}")
+                          f"未知的配置项“{key}”{nearest(key, KNOWN_KEYS)}")
 
     def string(key: str, default: str | None = None, src: dict = data, where: str = "") -> str:
         value = src.get(key, default)
@@ -283,7 +337,7 @@ def load_config(site_dir: Path, diags: Diagnostics) -> SiteConfig | None:
 
     from .deploy.config import parse_deploy
 
-    parse_deploy(data.get("deploy"), text, diags, rel)  # the deploy command reads the targets again
+    deploy = parse_deploy(data.get("deploy"), text, diags, rel)
 
     config = SiteConfig(
         title=title,
@@ -304,8 +358,26 @@ def load_config(site_dir: Path, diags: Diagnostics) -> SiteConfig | None:
         emergency_hours=integer("emergency_hours", 72),
         max_tags=integer("max_tags", 20, minimum=1),
         footer=footer,
-        extra={k: data[k] for k in sorted(STAGE_KEYS) if k in data},
+        search=search_settings(data.get("search")),
+        xxgk=xxgk_settings(data.get("xxgk")),
+        deploy=deploy,
+        file=file,
     )
     if len(diags.errors) > n_errors:
         return None
     return config
+
+
+def search_settings(section) -> SearchSettings:
+    """``search:`` (not validated: an odd value means the default)."""
+    if not isinstance(section, dict):
+        return SearchSettings()
+    budget = section.get("memory_mb", 0)
+    return SearchSettings(enabled=section.get("enabled") is not False,
+                          memory_mb=budget if isinstance(budget, int) and budget > 0 else 0)
+
+
+def xxgk_settings(section) -> XxgkSettings:
+    """``xxgk:`` (not validated: an odd ``index_prefix`` means no automatic numbering)."""
+    prefix = section.get("index_prefix") if isinstance(section, dict) else None
+    return XxgkSettings(str(prefix).strip() if isinstance(prefix, (str, int)) and not isinstance(prefix, bool) else "")

@@ -25,7 +25,7 @@ from pathlib import Path
 from . import __version__, checks, urls
 from .cache import BuildCache, Manifest, damaged_files, digest, output_id, output_stamp, written_files
 from .codeprint import code_digest
-from .config import CONFIG_FILE, load_config
+from .config import load_config
 from .diagnostics import BuildError, Diagnostic, Diagnostics
 from .publish import OutputLock, Staging
 from .report import Reporter
@@ -41,8 +41,7 @@ SEARCH_DIR = "pagefind/"
 
 def _search_enabled(site: Site) -> bool:
     """The Pagefind stage runs unless site.yaml says ``search: {enabled: false}``."""
-    section = site.config.extra.get("search")
-    return not (isinstance(section, dict) and section.get("enabled") is False)
+    return site.config.search.enabled
 
 
 @dataclass(frozen=True)
@@ -483,10 +482,7 @@ def _search_stage(site: Site, staging: Staging, shards_all: list, shards_todo: l
     from .search import LISTING, MEMORY_BUDGET_MB, build_shards, listing
 
     reporter.stage(f"生成站内搜索索引（{len(shards_todo)} / {len(shards_all)} 个分片）")
-    section = site.config.extra.get("search")
-    budget = section.get("memory_mb", MEMORY_BUDGET_MB) if isinstance(section, dict) else MEMORY_BUDGET_MB
-    index = build_shards(Path(staging.dir), shards_todo, jobs,
-                         budget if isinstance(budget, int) and budget > 0 else MEMORY_BUDGET_MB)
+    index = build_shards(Path(staging.dir), shards_todo, jobs, site.config.search.memory_mb or MEMORY_BUDGET_MB)
     staging.files += index.files
     staging.bytes += index.bytes
     if index.warning:

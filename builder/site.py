@@ -416,9 +416,7 @@ def load_site(root: Path, *, include_drafts: bool = False, now: datetime | None 
 
 def index_prefix(config: SiteConfig) -> str:
     """The 索引号 prefix of site.yaml's automatic numbering (``xxgk: {index_prefix: 机构代码}``), or ""."""
-    section = config.extra.get("xxgk")
-    prefix = section.get("index_prefix") if isinstance(section, dict) else None
-    return str(prefix).strip() if isinstance(prefix, (str, int)) and not isinstance(prefix, bool) else ""
+    return config.xxgk.index_prefix
 
 
 def number_documents(notices: list[Notice], prefix: str) -> list[Notice]:

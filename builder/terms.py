@@ -14,9 +14,13 @@ import bisect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import yamlio
 from .diagnostics import Diagnostics
+
+if TYPE_CHECKING:
+    from .config import ConfigFile
 
 TERMS_FILE = "terms.yaml"
 KINDS = ("banned", "typos", "names", "sensitive")
@@ -181,8 +185,9 @@ def _trie_regex(words) -> re.Pattern:
 # --- loading -------------------------------------------------------------------------------------
 
 
-def load_term_list(site_dir: Path, inline, diags: Diagnostics) -> TermList:
-    """Read ``terms.yaml`` (and the optional ``terms:`` section of site.yaml); problems go to ``diags``."""
+def load_term_list(site_dir: Path, site_yaml: ConfigFile, diags: Diagnostics) -> TermList:
+    """Read ``terms.yaml`` (and the optional ``terms:`` section of the already-loaded site.yaml,
+    ``site_yaml``); problems go to ``diags``."""
     lexicon = TermList()
     from .ownership import site_file
 
@@ -200,9 +205,9 @@ def load_term_list(site_dir: Path, inline, diags: Diagnostics) -> TermList:
                 diags.error(TERMS_FILE, exc.line, "terms-yaml", exc.message, exc.column)
                 data = None
             _add(lexicon, data, TERMS_FILE, text, diags)
+    inline = site_yaml.section("terms")
     if inline is not None:
-        site_text = (site_dir / "site.yaml").read_text(encoding="utf-8-sig") if (site_dir / "site.yaml").is_file() else ""
-        _add(lexicon, inline, "site.yaml", site_text, diags, where="terms.")
+        _add(lexicon, inline, "site.yaml", site_yaml.text, diags, where="terms.")
     return lexicon.compile()
 
 

@@ -1,7 +1,7 @@
 """The ``broadcast:`` and ``regions:`` sections of site.yaml and the pronunciation lexicon.
 
-``config.load_config`` keeps these sections as plain data in ``config.extra``;
-this module validates them (Chinese messages naming the key and its line in
+``config.load_config`` reads site.yaml once and keeps the loaded file in ``config.file``;
+this module validates these two sections from it (Chinese messages naming the key and its line in
 site.yaml) and turns them into frozen dataclasses used by the broadcast stage.
 """
 
@@ -126,18 +126,14 @@ def normalize_slot(value) -> str | None:
 
 def load_broadcast_settings(root: Path, config: SiteConfig, diags: Diagnostics) -> BroadcastSettings:
     """Validate ``broadcast:``/``regions:`` and read the lexicon; problems go to ``diags``."""
-    path = root / CONFIG_FILE
-    try:
-        text = path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
-    except (OSError, UnicodeDecodeError):
-        text = ""
+    text = config.file.text  # site.yaml as load_config read it (for line numbers)
     rel = CONFIG_FILE
     start = key_line(text, "broadcast") or 1
 
     def err(key: str, message: str, code: str = "broadcast-config") -> None:
         diags.error(rel, key_line(text, key, start) or start, code, message)
 
-    raw = config.extra.get("broadcast")
+    raw = config.file.section("broadcast")
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -220,7 +216,7 @@ def load_broadcast_settings(root: Path, config: SiteConfig, diags: Diagnostics) 
         err("contact", f"broadcast.contact 应当是电话号码（如 0375-8123456 或 12345），现在是“{contact}”")
         contact = ""
 
-    regions = load_regions(text, config.extra.get("regions"), diags)
+    regions = load_regions(text, config.file.section("regions"), diags)
     lexicon_path = text_value("lexicon", "pronunciations.yaml")
     lexicon = load_pronunciation_lexicon(root, lexicon_path, diags, required="lexicon" in raw)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from ..diagnostics import BuildError, Diagnostics
 from ..publish import OutputLock
 from . import log
-from .config import DeployConfig, S3Target, parse_deploy
+from .config import DeployConfig, S3Target
 from .errors import DeployError
 from .plan import compare, local_inventory
 
@@ -39,16 +39,13 @@ class DeployOptions:
 
 def load_deploy_config(site_dir: Path) -> DeployConfig:
     """The validated ``deploy:`` section; BuildError (exit 1) when site.yaml has errors."""
-    from ..config import CONFIG_FILE, load_config
+    from ..config import load_config
 
     diags = Diagnostics()
-    config = load_config(site_dir, diags)
+    config = load_config(site_dir, diags)  # validates deploy: with the rest of site.yaml
     if config is None or diags.has_errors():
         raise BuildError(diags.sorted())
-    text = (site_dir / CONFIG_FILE).read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
-    deploy_diags = Diagnostics()
-    result = parse_deploy(config.extra.get("deploy"), text, deploy_diags)
-    return result
+    return config.deploy
 
 
 def _commit(site_dir: Path) -> str:
