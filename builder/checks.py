@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from . import terms as terms_mod
-from .config import SiteConfig, key_line, nearest
+from .config import SiteConfig, key_line, nearest, unknown_key
 from .dates import DateProblem, parse_datetime
 from .diagnostics import Diagnostic, Diagnostics
 from .notice import DOC_NUMBER_RE, INDEX_NO_RE, Notice, resolve_local
@@ -66,8 +66,7 @@ def load_check_settings(config: SiteConfig, diags: Diagnostics) -> CheckSettings
         raw = {}
     for key in raw:
         if key not in CHECK_KEYS:
-            diags.warning("site.yaml", key_line(text, key), "config-unknown-key",
-                          f"check 中有未知的配置项“{key}”{nearest(str(key), CHECK_KEYS)}")
+            unknown_key(diags, key_line(text, key), key, CHECK_KEYS, "check 中有")
 
     def flag(key: str) -> bool:
         value = raw.get(key, False)

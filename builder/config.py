@@ -181,6 +181,12 @@ def nearest(key: str, known: set[str]) -> str:
     return f"，是不是想写“{match[0]}”？" if match else "，请删除或改正它"
 
 
+def unknown_key(diags: Diagnostics, line: int, key, known: set[str], where: str = "") -> None:
+    """The one unknown-key warning of site.yaml, with the nearest known key as a suggestion
+    (``where``: the section, e.g. "home 中有", "" at the top level)."""
+    diags.warning(CONFIG_FILE, line, "config-unknown-key", f"{where}未知的配置项“{key}”{nearest(str(key), known)}")
+
+
 def key_line(text: str, key: str, start: int = 1) -> int:
     """Line of ``key:`` in a YAML text (best effort, for messages only)."""
     pattern = re.compile(r"^\s*-?\s*" + re.escape(str(key)) + r"\s*:")
@@ -232,8 +238,7 @@ def config_from_file(file: ConfigFile, diags: Diagnostics) -> SiteConfig | None:
 
     for key in data:
         if key not in KNOWN_KEYS:
-            diags.warning(rel, key_line(text, key), "config-unknown-key",
-                          f"未知的配置项“{key}”{nearest(key, KNOWN_KEYS)}")
+            unknown_key(diags, key_line(text, key), key, KNOWN_KEYS)
 
     def string(key: str, default: str | None = None, src: dict = data, where: str = "") -> str:
         value = src.get(key, default)
@@ -285,8 +290,7 @@ def config_from_file(file: ConfigFile, diags: Diagnostics) -> SiteConfig | None:
             continue
         for key in item:
             if key not in CATEGORY_KEYS:
-                diags.warning(rel, key_line(text, key), "config-unknown-key",
-                              f"栏目中有未知的配置项“{key}”{nearest(key, CATEGORY_KEYS)}")
+                unknown_key(diags, key_line(text, key), key, CATEGORY_KEYS, "栏目中有")
         name = string("name", None, item, "categories.")
         slug = string("slug", None, item, "categories.")
         if slug and not SLUG_RE.match(slug):
@@ -322,8 +326,7 @@ def config_from_file(file: ConfigFile, diags: Diagnostics) -> SiteConfig | None:
         home = {}
     for key in home:
         if key not in HOME_KEYS:
-            diags.warning(rel, key_line(text, key), "config-unknown-key",
-                          f"home 中有未知的配置项“{key}”{nearest(key, HOME_KEYS)}")
+            unknown_key(diags, key_line(text, key), key, HOME_KEYS, "home 中有")
 
     raw_footer = data.get("footer") or {}
     if not isinstance(raw_footer, dict):
@@ -331,8 +334,7 @@ def config_from_file(file: ConfigFile, diags: Diagnostics) -> SiteConfig | None:
         raw_footer = {}
     for key in raw_footer:
         if key not in FOOTER_KEYS:
-            diags.warning(rel, key_line(text, key), "config-unknown-key",
-                          f"footer 中有未知的配置项“{key}”{nearest(key, FOOTER_KEYS)}")
+            unknown_key(diags, key_line(text, key), key, FOOTER_KEYS, "footer 中有")
     footer = Footer(**{k: string(k, "", raw_footer, "footer.") for k in FOOTER_KEYS if k in raw_footer})
 
     from .deploy.config import parse_deploy

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import yamlio
-from ..config import CONFIG_FILE, SiteConfig, key_line, nearest
+from ..config import CONFIG_FILE, SiteConfig, key_line, unknown_key
 from ..diagnostics import Diagnostics
 
 DEFAULT_SLOTS = ("07:00", "12:00", "18:00")
@@ -141,8 +141,7 @@ def load_broadcast_settings(root: Path, config: SiteConfig, diags: Diagnostics) 
         raw = {}
     for key in raw:
         if key not in BROADCAST_KEYS:
-            diags.warning(rel, key_line(text, str(key), start) or start, "config-unknown-key",
-                          f"broadcast 中有未知的配置项“{key}”{nearest(str(key), BROADCAST_KEYS)}")
+            unknown_key(diags, key_line(text, str(key), start) or start, key, BROADCAST_KEYS, "broadcast 中有")
 
     def text_value(key: str, default: str, src: dict = raw, where: str = "broadcast.") -> str:
         value = src.get(key, default)
@@ -173,8 +172,7 @@ def load_broadcast_settings(root: Path, config: SiteConfig, diags: Diagnostics) 
             return {}
         for sub in value:
             if sub not in known:
-                diags.warning(rel, key_line(text, key, start) or start, "config-unknown-key",
-                              f"broadcast.{key} 中有未知的配置项“{sub}”{nearest(str(sub), known)}")
+                unknown_key(diags, key_line(text, key, start) or start, sub, known, f"broadcast.{key} 中有")
         return value
 
     limits = section("limits", LIMIT_KEYS)
@@ -304,8 +302,7 @@ def load_regions(text: str, raw, diags: Diagnostics) -> Regions:
             return None
         for key in item:
             if key not in REGION_KEYS:
-                diags.warning(rel, line_of(f"{key}"), "config-unknown-key",
-                              f"regions 中有未知的配置项“{key}”{nearest(str(key), REGION_KEYS)}")
+                unknown_key(diags, line_of(f"{key}"), key, REGION_KEYS, "regions 中有")
         name = str(item.get("name") or "").strip()
         code = item.get("code")
         code = f"{code:012d}" if isinstance(code, int) and not isinstance(code, bool) else str(code or "").strip()

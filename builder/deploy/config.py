@@ -8,10 +8,10 @@ from environment variables named by the target.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 
+from ..config import unknown_key
 from ..diagnostics import Diagnostics
 
 TYPES = ("ssh", "s3")
@@ -103,11 +103,6 @@ def _line(text: str, key: str) -> int:
     return start if start > 1 else 0
 
 
-def _nearest(key: str, known: set[str]) -> str:
-    match = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.5)
-    return f"，是不是想写“{match[0]}”？" if match else "，请删除或改正它"
-
-
 def _secret_message(where: str) -> str:
     return (f"site.yaml 中不能写密码或密钥（{where}）：site.yaml 保存在仓库里，能看到仓库的人都能看到它。"
             "请删除这一行（已经提交过的，请立即更换该密码或密钥），"
@@ -170,8 +165,7 @@ def parse_deploy(raw, text: str, diags: Diagnostics, rel: str = "site.yaml") -> 
         known = SSH_KEYS if kind == "ssh" else S3_KEYS
         for key in item:
             if key not in known:
-                diags.warning(rel, _line(text, key), "config-unknown-key",
-                              f"部署目标“{name}”中有未知的配置项“{key}”{_nearest(key, known)}")
+                unknown_key(diags, _line(text, key), key, known, f"部署目标“{name}”中有")
         ok = True
 
         def text_value(key: str, default: str | None = None) -> str:
