@@ -654,7 +654,7 @@ def _check_notice(notice: Notice, context: tuple) -> list[Diagnostic] | None:
     return check_subject(subject, site.config, lexicon, settings) + check_links(subject, index)
 
 
-def check_files(root: Path, include_drafts: bool = False) -> list[Diagnostic]:
+def check_files(root: Path, include_drafts: bool = False, config: SiteConfig | None = None) -> list[Diagnostic]:
     """File checks on every readable notice, for when the site as a whole did not load.
 
     Field errors stop the site from loading; the editor still gets the 错敏字 and
@@ -665,7 +665,8 @@ def check_files(root: Path, include_drafts: bool = False) -> list[Diagnostic]:
     from .site import discover
 
     diags = Diagnostics()
-    config = load_config(root, Diagnostics())
+    if config is None:  # ``config``: the one the failed build already loaded
+        config = load_config(root, Diagnostics())
     if config is None:
         return []
     lexicon = terms_mod.load_term_list(root, config.file, diags)

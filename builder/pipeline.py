@@ -165,7 +165,7 @@ def _load_checked(options: BuildOptions, reporter: Reporter, cache: BuildCache |
         site = load_site(options.site_dir, include_drafts=options.include_drafts, jobs=options.jobs,
                          cache=cache, while_waiting=warm_up, **extra)
     except BuildError as exc:  # still report 错敏字 and schema problems of every readable file
-        more = checks.check_files(options.site_dir, options.include_drafts)
+        more = checks.check_files(options.site_dir, options.include_drafts, extra.get("config"))
         raise BuildError(sorted(set(exc.diagnostics) | set(more))) from None
     reporter.stage("编辑检查（错敏字、链接、栏目）")
     site.diagnostics = sorted(set(site.diagnostics) | set(checks.check_site(site, cache, options.jobs)))
