@@ -154,8 +154,8 @@ def _deploy(args: argparse.Namespace, reporter: ConsoleReporter) -> int:
                 if domain is None and config is not None:
                     domain = urlsplit(config.base_url).hostname
                 if root is None:
-                    deploy = config.deploy if config is not None else load_deploy_config(site)  # raises on errors
-                    ssh = [t for t in deploy.targets if isinstance(t, SshTarget)]
+                    targets = (config.deploy if config is not None else load_deploy_config(site)).targets  # raises on errors
+                    ssh = [t for t in targets if isinstance(t, SshTarget)]
                     root = f"{ssh[0].path}/current" if ssh else None
             if not domain or not root:
                 reporter.note("请用 --domain 给出网站域名、用 --root 给出网站根目录（部署目标的 current 目录）")
