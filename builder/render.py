@@ -205,15 +205,21 @@ class Renderer:
             self._nav_by_dir[directory] = links
         return links
 
+    def _page_context(self, path: str) -> dict:
+        """What every page gets from its own path: links relative to it, the site root, nav, canonical URL."""
+        directory = path.rpartition("/")[0]
+        return {
+            "page_path": path,
+            "url": partial(urls.relative, path),
+            "root": "../" * (directory.count("/") + 1) if directory else "",  # to the site root
+            "nav_links": self._nav_links(directory),
+            "canonical": urls.absolute(self.config.base_url, path),
+        }
+
     def render(self, name: str, path: str, **context) -> bytes:
         """Render a template with the site-wide context (pages of other stages, e.g. the broadcaster's)."""
         context.update(self.common)
-        directory = path.rpartition("/")[0]
-        context["page_path"] = path
-        context["url"] = partial(urls.relative, path)
-        context["root"] = "../" * (directory.count("/") + 1) if directory else ""  # to the site root
-        context["nav_links"] = self._nav_links(directory)
-        context["canonical"] = urls.absolute(self.config.base_url, path)
+        context.update(self._page_context(path))
         return self.template(name).render(context).encode("utf-8")
 
     def body_for(self, entry: Entry, path: str) -> str:
@@ -310,12 +316,7 @@ class Renderer:
     def _render_page(self, name: str, path: str, context: dict, reads) -> bytes:
         full = dict(self.common)
         full.update(context)
-        directory = path.rpartition("/")[0]
-        full["page_path"] = path
-        full["url"] = partial(urls.relative, path)
-        full["root"] = "../" * (directory.count("/") + 1) if directory else ""  # to the site root
-        full["nav_links"] = self._nav_links(directory)
-        full["canonical"] = urls.absolute(self.config.base_url, path)
+        full.update(self._page_context(path))
         return self.template(name).render(full).encode("utf-8")
 
     # -- page kinds: each returns its template, path and context -------------------------------
