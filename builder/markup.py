@@ -83,17 +83,22 @@ _LT = re.compile(rf"<(?![^<]{{0,{TAG_SPAN}}}>)")
 _brackets: list = [None, {}]  # (text node, {index of "[": index of its "]"})
 
 
-def _bracket_pairs(data: str) -> dict[int, int]:
-    if _brackets[0] is not data:
+def _matching_pairs(data: str, pattern: re.Pattern, opener: str, cache: list) -> dict[int, int]:
+    """{index of an opener: index of its closer} for one text node, in one stack pass (cached per node)."""
+    if cache[0] is not data:
         stack: list[int] = []
         pairs: dict[int, int] = {}
-        for m in _BRACKET.finditer(data):
-            if m.group() == "[":
+        for m in pattern.finditer(data):
+            if m.group() == opener:
                 stack.append(m.start())
             elif stack:
                 pairs[stack.pop()] = m.start()
-        _brackets[0], _brackets[1] = data, pairs
-    return _brackets[1]
+        cache[0], cache[1] = data, pairs
+    return cache[1]
+
+
+def _bracket_pairs(data: str) -> dict[int, int]:
+    return _matching_pairs(data, _BRACKET, "[", _brackets)
 
 
 def _get_text(self, data: str, index: int):
@@ -111,16 +116,7 @@ SLOW_LINK_BUDGET = 1 << 21
 
 
 def _paren_pairs(data: str) -> dict[int, int]:
-    if _parens[0] is not data:
-        stack: list[int] = []
-        pairs: dict[int, int] = {}
-        for m in _PAREN.finditer(data):
-            if m.group() == "(":
-                stack.append(m.start())
-            elif stack:
-                pairs[stack.pop()] = m.start()
-        _parens[0], _parens[1] = data, pairs
-    return _parens[1]
+    return _matching_pairs(data, _PAREN, "(", _parens)
 
 
 def _bounded_get_link(original):
