@@ -19,14 +19,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from . import terms as terms_mod
-from .config import SiteConfig, key_line, nearest, unknown_key
+from .config import SiteConfig, nearest
+from .config.checks import CheckSettings
 from .dates import DateProblem, parse_datetime
 from .diagnostics import Diagnostic, Diagnostics
 from .notice import DOC_NUMBER_RE, INDEX_NO_RE, Notice, resolve_local
 from .reader import NOTICE_SUFFIXES, RawDoc
 from .workers import forked_map
 
-CHECK_KEYS = {"require_reviews", "distinct_reviewers", "empty_columns"}
 # Front matter fields whose text readers (or listeners) get: scanned for 错敏字.
 TERM_FIELDS = ("title", "summary", "tags", "source", "image_alt", "image_caption", "attachments", "doc",
                "broadcast")
@@ -43,55 +43,6 @@ _ID_RE = re.compile(r'\sid="([^"]*)"')
 _HREF_RE = re.compile(r'<a\s[^>]*?href="([^"]*)"')
 _IMG_RE = re.compile(r"<img\s[^>]*>")
 _ATTR_RE = re.compile(r'(\w+)="([^"]*)"')
-
-
-@dataclass(frozen=True)
-class CheckSettings:
-    """The ``check:`` section of site.yaml."""
-
-    require_reviews: bool = False
-    distinct_reviewers: bool = False
-    empty_columns: str = "warning"  # error | warning | off
-    reprint_sources: tuple[str, ...] = ()
-    reprint_configured: bool = False
-
-
-def load_check_settings(config: SiteConfig, diags: Diagnostics) -> CheckSettings:
-    """``check:`` and ``reprint_sources:``, from the site.yaml :func:`~builder.config.load_config` read."""
-    text = config.file.text
-    raw = config.file.section("check") or {}
-    if not isinstance(raw, dict):
-        diags.error("site.yaml", key_line(text, "check"), "config-type",
-                    "check 应当写成缩进的字段，例如：\ncheck:\n  require_reviews: true")
-        raw = {}
-    for key in raw:
-        if key not in CHECK_KEYS:
-            unknown_key(diags, key_line(text, key), key, CHECK_KEYS, "check 中有")
-
-    def flag(key: str) -> bool:
-        value = raw.get(key, False)
-        if not isinstance(value, bool):
-            diags.error("site.yaml", key_line(text, key), "config-type", f"check.{key} 只能写 true 或 false")
-            return False
-        return value
-
-    empty = raw.get("empty_columns", "warning")
-    if empty is False:
-        empty = "off"
-    if empty not in ("error", "warning", "off"):
-        diags.error("site.yaml", key_line(text, "empty_columns"), "config-value",
-                    "check.empty_columns 只能是 error / warning / off")
-        empty = "warning"
-    sources = config.file.section("reprint_sources")
-    names: tuple[str, ...] = ()
-    if sources is not None:
-        if isinstance(sources, list) and all(isinstance(s, str) and s.strip() for s in sources):
-            names = tuple(s.strip() for s in sources)
-        else:
-            diags.error("site.yaml", key_line(text, "reprint_sources"), "config-type",
-                        "reprint_sources 应当是允许转载的来源列表，例如：\nreprint_sources:\n  - 新华社\n  - 河南日报")
-    return CheckSettings(require_reviews=flag("require_reviews"), distinct_reviewers=flag("distinct_reviewers"),
-                         empty_columns=empty, reprint_sources=names, reprint_configured=sources is not None)
 
 
 # --- the subject of file checks -------------------------------------------------------------------
@@ -607,8 +558,8 @@ def check_site(site, cache=None, jobs: int | None = None) -> list[Diagnostic]:
     from .codeprint import code_digest
 
     diags = Diagnostics()
-    lexicon = terms_mod.load_term_list(site.root, site.config.file, diags)
-    settings = load_check_settings(site.config, diags)
+    lexicon = terms_mod.load_term_list(site.root, site.config, diags)
+    settings = site.config.report("check", diags)
     # What the checks read of site.yaml: the typed config (not the deploy targets), check:, terms:.
     fingerprint = digest(__version__, code_digest(), repr(lexicon), repr(settings), repr(replace(site.config, deploy=None)))
     old = cache.load_checks(fingerprint) if cache is not None else {}
@@ -669,8 +620,8 @@ def check_files(root: Path, include_drafts: bool = False, config: SiteConfig | N
         config = load_config(root, Diagnostics())
     if config is None:
         return []
-    lexicon = terms_mod.load_term_list(root, config.file, diags)
-    settings = load_check_settings(config, diags)
+    lexicon = terms_mod.load_term_list(root, config, diags)
+    settings = config.report("check", diags)
     rels, _others, _stamps = discover(root, Diagnostics())
     for rel in rels:
         try:

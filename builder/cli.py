@@ -146,7 +146,7 @@ def _deploy(args: argparse.Namespace, reporter: ConsoleReporter) -> int:
             if domain is None or root is None:
                 from urllib.parse import urlsplit
 
-                from .deploy.config import SshTarget
+                from .config.deploy import SshTarget
                 from .diagnostics import Diagnostics
                 from .config import load_config
 

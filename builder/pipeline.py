@@ -121,7 +121,7 @@ def render_fingerprint(site_dir: Path, base_url: str, include_drafts: bool, audi
     h = hashlib.blake2b(digest_size=16)
     h.update(repr((__version__, base_url, include_drafts, audio)).encode())
     from .config import CONFIG_FILE
-    from .deploy.config import without_deploy_section
+    from .config.deploy import without_deploy_section
 
     for file in site_yaml_files(site_dir):
         h.update(str(file.relative_to(site_dir)).encode())

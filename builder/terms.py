@@ -17,22 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import yamlio
+from .config.terms import KINDS, Term, line_of, parse_terms  # noqa: F401 - KINDS, Term: the lists' vocabulary
 from .diagnostics import Diagnostics
 
 if TYPE_CHECKING:
-    from .config import ConfigFile
+    from .config import SiteConfig
 
 TERMS_FILE = "terms.yaml"
-KINDS = ("banned", "typos", "names", "sensitive")
 _HAN = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff]+$")
-
-
-@dataclass(frozen=True)
-class Term:
-    text: str
-    kind: str  # banned | typo | name | sensitive
-    suggestion: str = ""  # typo: the right spelling; banned: what to write instead
-    hint: str = ""  # banned/sensitive: why
 
 
 @dataclass(frozen=True)
@@ -185,9 +177,9 @@ def _trie_regex(words) -> re.Pattern:
 # --- loading -------------------------------------------------------------------------------------
 
 
-def load_term_list(site_dir: Path, site_yaml: ConfigFile, diags: Diagnostics) -> TermList:
-    """Read ``terms.yaml`` (and the optional ``terms:`` section of the already-loaded site.yaml,
-    ``site_yaml``); problems go to ``diags``."""
+def load_term_list(site_dir: Path, config: SiteConfig, diags: Diagnostics) -> TermList:
+    """Read ``terms.yaml`` and add the ``terms:`` section of site.yaml (validated when site.yaml was
+    loaded; its messages are reported here); problems go to ``diags``."""
     lexicon = TermList()
     from .ownership import site_file
 
@@ -204,82 +196,26 @@ def load_term_list(site_dir: Path, site_yaml: ConfigFile, diags: Diagnostics) ->
             except yamlio.YamlProblem as exc:
                 diags.error(TERMS_FILE, exc.line, "terms-yaml", exc.message, exc.column)
                 data = None
-            _add(lexicon, data, TERMS_FILE, text, diags)
-    inline = site_yaml.section("terms")
-    if inline is not None:
-        _add(lexicon, inline, "site.yaml", site_yaml.text, diags, where="terms.")
+            _merge(lexicon, parse_terms(data, TERMS_FILE, text, diags), TERMS_FILE, text, diags)
+    _merge(lexicon, config.report("terms", diags), "site.yaml", config.file.text, diags)
     return lexicon.compile()
 
 
-def _line_of(text: str, needle: str) -> int:
-    index = text.find(str(needle))
-    return text.count("\n", 0, index) + 1 if index >= 0 else 0
-
-
-def _add(lexicon: TermList, data, rel: str, text: str, diags: Diagnostics, where: str = "") -> None:
-    if data is None:
-        return
-    if not isinstance(data, dict):
-        diags.error(rel, 1, "terms-type", f"{where or '词表'}应当包含 banned、typos、names、sensitive 几个部分，"
-                                          "例如：\ntypos:\n  攻府: 政府")
-        return
-    for key in data:
-        if key not in KINDS:
-            from .config import nearest
-
-            diags.warning(rel, _line_of(text, f"{key}:"), "terms-unknown-key",
-                          f"词表中未知的部分“{where}{key}”{nearest(str(key), set(KINDS))}")
-
-    def add(term: Term) -> None:
+def _merge(lexicon: TermList, found: tuple[Term, ...], rel: str, text: str, diags: Diagnostics) -> None:
+    """Add one list's terms: the first of two different entries for a word wins; one-character
+    terms (other than banned) are refused."""
+    for term in found:
         old = lexicon.terms.get(term.text)
         if old is not None and old != term:
-            diags.warning(rel, _line_of(text, term.text), "terms-duplicate",
+            diags.warning(rel, line_of(text, term.text), "terms-duplicate",
                           f"“{term.text}”在词表中出现了两次（{_KIND_NAME[old.kind]}、{_KIND_NAME[term.kind]}），以第一次为准")
-            return
-        if len(term.text) < 2 and term.kind != "banned":
-            diags.error(rel, _line_of(text, term.text), "terms-too-short",
+        elif len(term.text) < 2 and term.kind != "banned":
+            diags.error(rel, line_of(text, term.text), "terms-too-short",
                         f"“{term.text}”只有一个字，会误报大量正常文字；请写成至少两个字的词语")
-            return
-        lexicon.terms[term.text] = term
-
-    typos = data.get("typos") or {}
-    if isinstance(typos, list):  # also accept "- 攻府→政府" lines
-        pairs = {}
-        for item in typos:
-            parts = re.split(r"\s*(?:→|->|=>)\s*", str(item), maxsplit=1)
-            if len(parts) == 2:
-                pairs[parts[0]] = parts[1]
-            else:
-                diags.error(rel, _line_of(text, str(item)), "terms-type",
-                            f"typos 中的“{item}”应当写成“错误写法: 正确写法”，例如 攻府: 政府")
-        typos = pairs
-    if not isinstance(typos, dict):
-        diags.error(rel, _line_of(text, "typos:"), "terms-type", "typos 应当写成“错误写法: 正确写法”，每行一条，例如 攻府: 政府")
-        typos = {}
-    for wrong, right in typos.items():
-        if not isinstance(wrong, str) or not isinstance(right, str) or not wrong.strip() or not right.strip():
-            diags.error(rel, _line_of(text, str(wrong)), "terms-type",
-                        f"typos 中的“{wrong}”应当写成“错误写法: 正确写法”，两边都是文字")
-            continue
-        add(Term(wrong.strip(), "typo", suggestion=right.strip()))
-
-    for kind, term_kind in (("banned", "banned"), ("sensitive", "sensitive"), ("names", "name")):
-        items = data.get(kind) or []
-        if not isinstance(items, list):
-            diags.error(rel, _line_of(text, f"{kind}:"), "terms-type",
-                        f"{kind} 应当是一个列表，每行一条，以“- ”开头")
-            continue
-        for item in items:
-            word, hint = item, ""
-            if isinstance(item, dict):
-                word, hint = item.get("term", ""), str(item.get("hint", "") or "")
-            if not isinstance(word, str) or not word.strip():
-                diags.error(rel, _line_of(text, str(word)), "terms-type",
-                            f"{kind} 中的“{word}”应当是文字，或写成 {{term: 词语, hint: 说明}}")
-                continue
-            add(Term(word.strip(), term_kind, hint=hint.strip()))
-            if term_kind == "name":
-                lexicon.names = lexicon.names + (word.strip(),)
+        else:
+            lexicon.terms[term.text] = term
+        if term.kind == "name":
+            lexicon.names = lexicon.names + (term.text,)
 
 
 _KIND_NAME = {"banned": "禁用词", "typo": "错别字", "name": "规范名称", "sensitive": "敏感词"}

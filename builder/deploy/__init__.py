@@ -1,6 +1,6 @@
 """``python build.py deploy``: publish output/ to the targets named in site.yaml's ``deploy:``.
 
-Modules: :mod:`.config` (the ``deploy:`` section), :mod:`.plan` (what changed),
+Modules: :mod:`builder.config.deploy` (the ``deploy:`` section of site.yaml), :mod:`.plan` (what changed),
 :mod:`.ssh` (releases + atomic ``current`` switch), :mod:`.s3` (object storage),
 :mod:`.media` (Content-Type, cache lifetimes, upload order), :mod:`.nginx`
 (server configuration), :mod:`.log` (deploy log and summary).
@@ -19,7 +19,7 @@ from pathlib import Path
 from ..diagnostics import BuildError, Diagnostics
 from ..publish import OutputLock
 from . import log
-from .config import DeployConfig, S3Target
+from ..config.deploy import DeployConfig, S3Target
 from .errors import DeployError
 from .plan import compare, local_inventory
 

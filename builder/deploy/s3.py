@@ -16,7 +16,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .config import S3Target
+from ..config.deploy import S3Target
 from .errors import DeployError
 from .media import cache_control, content_type, upload_rank
 from .plan import Plan

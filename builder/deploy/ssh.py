@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .config import SshTarget
+from ..config.deploy import SshTarget
 from .errors import DeployError
 from .plan import Plan
 

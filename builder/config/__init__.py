@@ -1,32 +1,43 @@
-"""Typed site configuration (``site.yaml``) with validation that names wrong keys.
+"""Typed site configuration (``site.yaml``): read and parsed once, validated in one place.
 
-The file is read and parsed once, by :func:`read_config_file`; :func:`load_config`
-turns it into one :class:`SiteConfig` that every stage receives.  Unknown keys are
-warnings that suggest the nearest known key (MkDocs style; one table of known
-top-level keys, :data:`KNOWN_KEYS`); wrong types and missing required values are errors.
+:func:`read_config_file` is the only code that opens site.yaml; :func:`load_config` turns it
+into one frozen :class:`SiteConfig` with a typed field per section, which every stage and
+command receives.  Each section's parser lives in a module of this package and uses the
+messages of :mod:`.messages` (file and line, the one unknown-key warning with the nearest
+known key as a suggestion, MkDocs style):
 
-Typed sections built here: the site itself, ``categories``, ``home``, ``footer``,
-``search`` (:class:`SearchSettings`), ``xxgk`` (:class:`XxgkSettings`) and ``deploy``
-(:class:`~builder.deploy.config.DeployConfig`).  The sections whose validation belongs
-to a later stage (``broadcast``/``regions``: :mod:`builder.broadcast.settings`;
-``check``/``reprint_sources``/``terms``: :mod:`builder.checks`) are parsed by that
-stage from the already-loaded :class:`ConfigFile` (``config.file``), never by
-reading site.yaml again, so that their messages keep appearing only when the stage runs.
+- this module: the site itself, ``categories``, ``home``, ``footer``;
+- :mod:`.search`: ``search`` and ``xxgk``;  :mod:`.deploy`: ``deploy``;
+- :mod:`.checks`: ``check`` and ``reprint_sources``;  :mod:`.terms`: ``terms``;
+- :mod:`.broadcast`: ``broadcast`` and ``regions``.
+
+Which messages stop which command (the rule): every section is validated when site.yaml
+is loaded.  The sections every command needs (the site, columns, home, footer, search, xxgk,
+deploy) report at once: an error there stops any command that loads the config.  The
+sections of one stage (:data:`STAGE_SECTIONS`: ``check``/``reprint_sources`` and ``terms`` for
+the editorial checks, ``broadcast``/``regions`` for the broadcast stage) keep their messages
+on the config (``SiteConfig.deferred``); the stage that uses the section reports them with
+:meth:`SiteConfig.report`, so a broadcast mistake fails ``build``/``check`` (which run that
+stage) but not ``deploy``, and is reported once.  Files a section names (terms.yaml,
+the pronunciation lexicon) are read by their stage.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import yamlio
-from .diagnostics import Diagnostics
-
-CONFIG_FILE = "site.yaml"
+from .. import yamlio
+from ..diagnostics import Diagnostic, Diagnostics
+from .broadcast import BroadcastSettings, parse_broadcast
+from .checks import CheckSettings, parse_check
+from .deploy import DeployConfig, parse_deploy
+from .messages import CONFIG_FILE, key_line, nearest, unknown_key  # noqa: F401 - the package's message helpers
+from .search import SearchSettings, XxgkSettings, parse_search, parse_xxgk
+from .terms import Term, parse_terms
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 RESERVED_SLUGS = {"tags", "archives", "static", "files", "broadcast", "pagefind", "search", "xxgk"}
 
@@ -98,21 +109,6 @@ class ConfigFile:
 
 
 @dataclass(frozen=True)
-class SearchSettings:
-    """``search:`` — the Pagefind stage."""
-
-    enabled: bool = True  # False only for ``search: {enabled: false}``
-    memory_mb: int = 0  # all Pagefind processes of one build together; 0: the builder's default
-
-
-@dataclass(frozen=True)
-class XxgkSettings:
-    """``xxgk:`` — 政府信息公开 (government information disclosure)."""
-
-    index_prefix: str = ""  # 索引号 prefix of the automatic numbering ("" = no automatic numbering)
-
-
-@dataclass(frozen=True)
 class SiteConfig:
     title: str
     base_url: str
@@ -134,8 +130,14 @@ class SiteConfig:
     footer: Footer = field(default_factory=Footer)
     search: SearchSettings = field(default_factory=SearchSettings)
     xxgk: XxgkSettings = field(default_factory=XxgkSettings)
-    deploy: object = None  # builder.deploy.config.DeployConfig (validated here, used only by the deploy command)
-    # The loaded file, for the sections later stages validate (broadcast, regions, check, terms…).
+    deploy: DeployConfig | None = None  # used only by the deploy command
+    # The sections of one stage (STAGE_SECTIONS); their messages are in ``deferred``.
+    check: CheckSettings = field(default_factory=CheckSettings)  # check: and reprint_sources:
+    terms: tuple[Term, ...] = ()  # terms: (terms.yaml is read by the checks)
+    broadcast: BroadcastSettings = field(default_factory=BroadcastSettings)  # broadcast: and regions: (no lexicon)
+    # (section, its messages) for STAGE_SECTIONS, reported by the stage that uses the section.
+    deferred: tuple[tuple[str, tuple[Diagnostic, ...]], ...] = field(default=(), repr=False, compare=False)
+    # The loaded file: its text for line numbers in later messages (columns, audit).
     file: ConfigFile = field(default_factory=ConfigFile, repr=False, compare=False)
 
     @property
@@ -152,10 +154,16 @@ class SiteConfig:
                 return cat
         return None
 
-    def with_base_url(self, base_url: str) -> "SiteConfig":
-        from dataclasses import replace
+    def report(self, section: str, diags: Diagnostics):
+        """A stage section (``check``, ``terms``, ``broadcast``): its messages go to ``diags``; returns its value."""
+        for name, found in self.deferred:
+            if name == section:
+                diags.extend(list(found))
+        return getattr(self, section)
 
-        return replace(self, base_url=normalize_base_url(base_url))
+    def with_base_url(self, base_url: str) -> "SiteConfig":
+        """The config with ``--base-url``'s address (the broadcast defaults that derive from the domain follow)."""
+        return _with_stage_sections(replace(self, base_url=normalize_base_url(base_url)))
 
 
 TOP_KEYS = {
@@ -163,8 +171,10 @@ TOP_KEYS = {
     "description", "keywords", "page_size", "feed_size", "feed_content", "home",
     "summary_length", "related", "emergency_hours", "footer", "max_tags",
 }
-# Sections validated by other stages; accepted here as mappings or lists.
+# Sections with a parser of their own (``reviews`` is accepted and unused).
 STAGE_KEYS = {"broadcast", "regions", "check", "terms", "reviews", "reprint_sources", "search", "deploy", "xxgk"}
+# Sections whose messages the stage using them reports (see the module docstring).
+STAGE_SECTIONS = ("check", "terms", "broadcast")
 KNOWN_KEYS = TOP_KEYS | STAGE_KEYS  # the one table of top-level keys (unknown-key warnings and suggestions)
 CATEGORY_KEYS = {"name", "slug", "type", "description", "feed_content", "keywords", "update_days"}
 HOME_KEYS = {"latest", "per_category"}
@@ -174,26 +184,6 @@ FOOTER_KEYS = set(Footer.__dataclass_fields__)
 def normalize_base_url(url: str) -> str:
     url = url.strip()
     return url if url.endswith("/") else url + "/"
-
-
-def nearest(key: str, known: set[str]) -> str:
-    match = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.5)
-    return f"，是不是想写“{match[0]}”？" if match else "，请删除或改正它"
-
-
-def unknown_key(diags: Diagnostics, line: int, key, known: set[str], where: str = "") -> None:
-    """The one unknown-key warning of site.yaml, with the nearest known key as a suggestion
-    (``where``: the section, e.g. "home 中有", "" at the top level)."""
-    diags.warning(CONFIG_FILE, line, "config-unknown-key", f"{where}未知的配置项“{key}”{nearest(str(key), known)}")
-
-
-def key_line(text: str, key: str, start: int = 1) -> int:
-    """Line of ``key:`` in a YAML text (best effort, for messages only)."""
-    pattern = re.compile(r"^\s*-?\s*" + re.escape(str(key)) + r"\s*:")
-    for no, line in enumerate(text.split("\n")[start - 1:], start):
-        if pattern.match(line):
-            return no
-    return 0
 
 
 def read_config_file(site_dir: Path, diags: Diagnostics) -> ConfigFile | None:
@@ -337,8 +327,6 @@ def config_from_file(file: ConfigFile, diags: Diagnostics) -> SiteConfig | None:
             unknown_key(diags, key_line(text, key), key, FOOTER_KEYS, "footer 中有")
     footer = Footer(**{k: string(k, "", raw_footer, "footer.") for k in FOOTER_KEYS if k in raw_footer})
 
-    from .deploy.config import parse_deploy
-
     deploy = parse_deploy(data.get("deploy"), text, diags, rel)
 
     config = SiteConfig(
@@ -360,26 +348,23 @@ def config_from_file(file: ConfigFile, diags: Diagnostics) -> SiteConfig | None:
         emergency_hours=integer("emergency_hours", 72),
         max_tags=integer("max_tags", 20, minimum=1),
         footer=footer,
-        search=search_settings(data.get("search")),
-        xxgk=xxgk_settings(data.get("xxgk")),
+        search=parse_search(text, data.get("search"), diags),
+        xxgk=parse_xxgk(text, data.get("xxgk"), diags),
         deploy=deploy,
         file=file,
     )
     if len(diags.errors) > n_errors:
         return None
-    return config
+    return _with_stage_sections(config)
 
 
-def search_settings(section) -> SearchSettings:
-    """``search:`` (not validated: an odd value means the default)."""
-    if not isinstance(section, dict):
-        return SearchSettings()
-    budget = section.get("memory_mb", 0)
-    return SearchSettings(enabled=section.get("enabled") is not False,
-                          memory_mb=budget if isinstance(budget, int) and budget > 0 else 0)
-
-
-def xxgk_settings(section) -> XxgkSettings:
-    """``xxgk:`` (not validated: an odd ``index_prefix`` means no automatic numbering)."""
-    prefix = section.get("index_prefix") if isinstance(section, dict) else None
-    return XxgkSettings(str(prefix).strip() if isinstance(prefix, (str, int)) and not isinstance(prefix, bool) else "")
+def _with_stage_sections(config: SiteConfig) -> SiteConfig:
+    """Parse the stage sections (STAGE_SECTIONS) of ``config.file``, keeping their messages in ``deferred``."""
+    text, data = config.file.text, config.file.data
+    found: dict[str, Diagnostics] = {name: Diagnostics() for name in STAGE_SECTIONS}
+    check = parse_check(text, data.get("check"), data.get("reprint_sources"), found["check"])
+    terms = parse_terms(data.get("terms"), CONFIG_FILE, text, found["terms"], where="terms.")
+    broadcast = parse_broadcast(text, data.get("broadcast"), data.get("regions"), config.footer.phone,
+                                config.default_source, config.domain, found["broadcast"])
+    return replace(config, check=check, terms=terms, broadcast=broadcast,
+                   deferred=tuple((name, tuple(found[name].items)) for name in STAGE_SECTIONS))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..config import unknown_key
+from .messages import unknown_key
 from ..diagnostics import Diagnostics
 
 TYPES = ("ssh", "s3")
