@@ -181,10 +181,9 @@ def test_symlinked_output_shares_the_lock_of_the_real_folder(tmp_path):
     import fcntl
     import subprocess
     import sys
-    import threading
-    import time
 
     from conftest import FIXTURE_EPOCH, REPO
+    from support.processes import LOCK_WAIT, StderrLines
 
     site = copy_site(tmp_path / "site")
     real = tmp_path / "real"
@@ -196,16 +195,10 @@ def test_symlinked_output_shares_the_lock_of_the_real_folder(tmp_path):
         proc = subprocess.Popen([sys.executable, str(REPO / "build.py"), "--site", str(site), "--output", str(link),
                                  "--no-cache"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                 env={**os.environ, "SOURCE_DATE_EPOCH": FIXTURE_EPOCH})
-        lines: list[str] = []
-        reader = threading.Thread(target=lambda: lines.extend(l.decode() for l in proc.stderr), daemon=True)
-        reader.start()
-        deadline = time.monotonic() + 60
-        while not any("另一个构建正在写入同一个输出目录" in l for l in lines):
-            assert proc.poll() is None, "the build through the symlink did not wait: " + "".join(lines)
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        stderr = StderrLines(proc)
+        stderr.wait_for(LOCK_WAIT, 60, "the build through the symlink did not wait")
     assert proc.wait(timeout=120) == 0
-    reader.join(10)
+    stderr.join()
     assert link.is_symlink() and (real / "index.html").is_file()
     assert not list(tmp_path.glob(".link.*"))  # nothing staged under the unresolved name
 

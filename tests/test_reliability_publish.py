@@ -14,7 +14,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import pytest
 
 from conftest import FIXTURE_EPOCH, REPO, run_build
 from support.gensite import write_site
+from support.processes import LOCK_WAIT, StderrLines
 from support.trees import SUMMARY, leftovers, tree_digest
 
 KILL_TRIALS = int(os.environ.get("KILL_TRIALS", "24"))
@@ -125,19 +125,13 @@ def test_second_build_waits_for_the_lock_and_says_so(two_sites, tmp_path):
     with open(lock_path, "a+b") as held:  # stands in for another build that is publishing right now
         fcntl.flock(held, fcntl.LOCK_EX)
         proc = _start(sites["B"], output)
-        lines: list[str] = []
-        reader = threading.Thread(target=lambda: lines.extend(l.decode("utf-8") for l in proc.stderr), daemon=True)
-        reader.start()
-        deadline = time.monotonic() + 120
-        while not any("另一个构建正在写入同一个输出目录" in l for l in lines):
-            assert proc.poll() is None, "the second build did not wait: " + "".join(lines)
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        stderr = StderrLines(proc)
+        stderr.wait_for(LOCK_WAIT, 120, "the second build did not wait")
         time.sleep(0.3)
         assert proc.poll() is None  # still waiting
         assert tree_digest(output) == refs["A"]  # and has touched nothing
     assert proc.wait(timeout=120) == 0
-    reader.join(10)
+    stderr.join()
     assert tree_digest(output) == refs["B"]
     assert leftovers(output) == []
 
