@@ -33,7 +33,7 @@ from .codeprint import code_digest
 from .diagnostics import Diagnostic
 from .notice import Notice
 
-FORMAT = 8  # bump whenever what is stored changes shape
+FORMAT = 9  # bump whenever what is stored changes shape
 
 
 def stamp(path: str | os.PathLike) -> tuple[int, int, int] | None:
@@ -58,6 +58,7 @@ class Manifest:
     output_id: tuple = ()
     inputs: dict = field(default_factory=dict)  # site-relative path -> stamp, every file under content/
     now_boundary: datetime | None = None  # the site changes by itself at this moment
+    built_now: datetime | None = None  # that build's "now": an earlier clock (an older SOURCE_DATE_EPOCH) builds again
     include_drafts: bool = False
     pages: dict = field(default_factory=dict)  # output path -> key (HTML pages)
     files: dict = field(default_factory=dict)  # output path -> digest (every other file written)

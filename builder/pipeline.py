@@ -290,6 +290,7 @@ def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) 
     if (manifest is not None and not diags.items and not damaged and manifest.render_fp == fingerprint
             and manifest.inputs == inputs[2] and manifest.include_drafts == options.include_drafts
             and (manifest.now_boundary is None or now < manifest.now_boundary)
+            and (manifest.built_now is None or now >= manifest.built_now)
             and not (options.fresh_search and manifest.search_stale)):
         _strict(options, manifest.warnings)
         return BuildResult(replace(manifest.summary, now=now.astimezone(config.tz)), pages=len(manifest.pages) + 1,
@@ -388,7 +389,7 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
     result = BuildResult(summarize(site), pages=len(jobs) + 1, rendered=len(todo), parsed=site.parsed,
                          warnings=site.diagnostics, site=site, notes=notes)
     boundary = min(m for m in (site.next_change(), broadcast.next_change(plan)) if m is not None)
-    new_manifest = Manifest(render_fp=fingerprint, inputs=site.inputs, now_boundary=boundary,
+    new_manifest = Manifest(render_fp=fingerprint, inputs=site.inputs, now_boundary=boundary, built_now=now,
                             include_drafts=options.include_drafts, pages=pages, files=files,
                             summary=result.summary, warnings=site.diagnostics, page_reads=page_reads)
     todo_set = set(todo)
