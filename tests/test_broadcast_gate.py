@@ -235,6 +235,53 @@ def test_auto_drafts_can_be_switched_off(tmp_path):
     assert set(data["scripts"]) == {"baoyu-chengse-yujing", "zhaopin", "dafeng-yujing", "shanhong-yujing", "tingdian"}
 
 
+def test_ended_drafts_nobody_approved_are_not_composed_but_approved_ones_are_still_verified(tmp_path, monkeypatch):
+    """A draft whose window has ended is shown nowhere unless approved: no 待审核 / 没有生成 notice,
+    no composing; an approved one is in the archive, so its review code is still checked."""
+    site = copy(tmp_path)
+    old = site / "content/2026/05/old-tingshui.md"
+    old.parent.mkdir()
+    old.write_text("---\ntitle: 关于人民路临时停水的通知\ndate: 2026-05-20 09:00\n---\n\n"
+                   "因管道抢修，5月21日9:00—17:00人民路沿线临时停水，请居民提前储水。\n", encoding="utf-8")
+    (site / "content/2026/05/old-renshi.md").write_text(
+        read(site / "content/2026/06/renshi-renmian.md").replace("2026-06-09 10:00", "2026-05-20 10:00"),
+        encoding="utf-8")
+    out = tmp_path / "out"
+    then = build(site, out, epoch=str(int(datetime(2026, 5, 20, 6, 0, tzinfo=timezone.utc).timestamp())))
+    assert re.search(r"old-tingshui\.md:\d+: 提示：广播稿待审核", then.stderr)
+    assert "old-renshi.md:7: 提示：没有生成广播稿草稿" in then.stderr
+    code = json.loads(read(out / "broadcast/index.json"))["pending"]["old-tingshui"]["review"]["review_code"]
+
+    now = build(site, out).stderr  # 2026-06-10: both windows ended long ago
+    assert "old-tingshui" not in now and "old-renshi" not in now
+    data = json.loads(read(out / "broadcast/index.json"))
+    assert "old-tingshui" not in data["pending"] and "old-tingshui" not in data["scripts"]
+    assert "old-tingshui" not in read(out / "broadcast/index.html")
+
+    from builder.broadcast import draft, script
+    from builder.site import load_site
+
+    composed = []
+    compose = draft.compose_draft
+    monkeypatch.setattr(draft, "compose_draft", lambda body, *a: composed.append(body) or compose(body, *a))
+    plan = script.plan(load_site(site, now=NOW))
+    # the three drafts awaiting review and renshi-renmian (in its window, nothing to draft); not the two ended ones
+    assert len(plan.pending()) == len(PENDING_SLUGS) and len(composed) == len(PENDING_SLUGS) + 1
+    assert not [body for body in composed if "人民路沿线" in body]
+    monkeypatch.undo()
+
+    old.write_text(read(old).replace("---\n\n", f"broadcast: {{status: 已审核, reviewed_by: 王芳, review_code: {code}}}\n---\n\n"),
+                   encoding="utf-8")
+    build(site, out)
+    data = json.loads(read(out / "broadcast/index.json"))
+    assert data["scripts"]["old-tingshui"]["expired"] is True  # in the archive, exactly as approved
+    assert read(out / "broadcast/old-tingshui.txt") == data["scripts"]["old-tingshui"]["text"] + "\n"
+    old.write_text(read(old).replace("17:00", "18:00"), encoding="utf-8")
+    stale = build(site, out).stderr
+    assert re.search(r"old-tingshui\.md:\d+: 警告：广播稿草稿在审核后有变化（审核码 " + code, stale)
+    assert not (out / "broadcast/old-tingshui.txt").exists()
+
+
 # --- 2. drafts that keep the facts ---------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ output must be byte-for-byte the output of a cold build of the same content."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -71,12 +72,20 @@ STEPS = [
     ("edit a template", lambda s: (s / "templates").mkdir() or (s / "templates/404.html").write_text(
         (REPO / "templates/404.html").read_text(encoding="utf-8").replace("抱歉", "很抱歉"), encoding="utf-8")),
     ("edit site.yaml", lambda s: edit(s / "site.yaml", "phone: 0375-1234567", "phone: 0375-7654321")),
+    ("add a notice whose draft awaits review", lambda s: (s / "content/2022/06/pending.md").write_text(
+        "---\ntitle: 关于建设路临时停水的通知\ndate: 2022-06-30 10:00\ncategory: 通知公告\n---\n\n"
+        "因供水管道维修，7月2日8:00—18:00建设路沿线临时停水，请居民提前储水。咨询电话：0375－8123377。\n",
+        encoding="utf-8")),  # its broadcast window: 2022-06-30 10:00 to 2022-07-07 10:00
     ("time passes publish_at", None),  # 2022-07-05 08:00: the scheduled notice appears
     ("time passes expires", None),  # 2022-07-02: the 橙色 warning expires
+    ("time passes: the unapproved draft's window ends", None),  # 待审核 no more, nothing composed
+    ("the clock goes back: the draft awaits review again", None),  # SOURCE_DATE_EPOCH of an older commit
     ("nothing changes", lambda s: None),
 ]
 CLOCK = {"time passes publish_at": epoch("2022-07-05T08:00:01+08:00"),
-         "time passes expires": epoch("2022-07-06T00:00:00+08:00")}
+         "time passes expires": epoch("2022-07-06T00:00:00+08:00"),
+         "time passes: the unapproved draft's window ends": epoch("2022-07-07T10:00:01+08:00"),
+         "the clock goes back: the draft awaits review again": epoch("2022-07-06T00:00:00+08:00")}
 
 
 # Every configuration the docs describe: (lines appended to site.yaml, extra build options).
@@ -87,6 +96,18 @@ CONFIGS = {
     "both-off": ("broadcast: {enabled: false}\nsearch: {enabled: false}\n", ()),
     "drafts": ("", ("--drafts",)),
 }
+
+
+def _assert_pending_draft(out: Path, step: str) -> None:
+    """The steps around the added notice really move its draft in and out of 待审核 (not a vacuous check)."""
+    index = out / "broadcast" / "index.json"
+    if not index.exists():  # broadcast switched off
+        return
+    pending = {item["source"] for item in json.loads(index.read_text(encoding="utf-8"))["pending"].values()}
+    if step in ("add a notice whose draft awaits review", "the clock goes back: the draft awaits review again"):
+        assert "content/2022/06/pending.md" in pending, step
+    elif step == "time passes: the unapproved draft's window ends":
+        assert "content/2022/06/pending.md" not in pending, step
 
 
 def configured_site(tmp_path: Path, config: str) -> tuple[Path, tuple]:
@@ -113,6 +134,7 @@ def test_incremental_equals_cold_after_each_change(tmp_path, config):
         inc = run_build("--site", str(site), "--output", str(incremental), *options, env={"SOURCE_DATE_EPOCH": now})
         assert inc.returncode == 0, f"{name}: {inc.stderr}"
         assert_same_as_cold(site, incremental, tmp_path, now, name, options)
+        _assert_pending_draft(incremental, name)
         if name == "nothing changes":
             assert "内容没有变化" in inc.stderr
         elif name == "edit a body":
@@ -143,6 +165,7 @@ def test_rebuilds_in_one_process_equal_cold_builds(tmp_path):
         now = CLOCK.get(name, now)
         in_process(now)
         assert_same_as_cold(site, incremental, tmp_path, now, name)
+        _assert_pending_draft(incremental, name)
 
 
 def test_no_change_build_leaves_output_alone(tmp_path):

@@ -12,7 +12,12 @@ from conftest import FIXTURE_SITE, REPO, copy_site, run_build
 
 def test_summary_json_lists_counts_scheduled_and_expired(tmp_path):
     summary = tmp_path / "ci" / "summary.json"
-    result = run_build("--site", str(FIXTURE_SITE), "--output", str(tmp_path / "out"), "--summary-json", str(summary))
+    site = copy_site(tmp_path / "site")
+    # an automatic broadcast draft still in its window (the fixture's other drafts ended long ago)
+    (site / "content/2022/06/pending.md").write_text(
+        "---\ntitle: 关于建设路临时停水的通知\ndate: 2022-06-30 10:00\ncategory: 通知公告\n---\n\n"
+        "因供水管道维修，7月2日8:00—18:00建设路沿线临时停水，请居民提前储水。\n", encoding="utf-8")
+    result = run_build("--site", str(site), "--output", str(tmp_path / "out"), "--summary-json", str(summary))
     assert result.returncode == 0, result.stderr
     data = json.loads(summary.read_text(encoding="utf-8"))
     assert data["ok"] is True
@@ -29,8 +34,9 @@ def test_summary_json_lists_counts_scheduled_and_expired(tmp_path):
     assert expired["file"] == "content/2022/06/tingshui.yaml"
     assert (tmp_path / "out" / expired["path"]).is_file()
     assert data["warnings"] == []
-    # the fixture's automatic broadcast drafts await review: listed as notices, not warnings
-    assert data["notices"] and {n["level"] for n in data["notices"]} == {"notice"}
+    # an automatic broadcast draft awaiting review: listed as a notice, not a warning
+    assert [(n["file"], n["level"], n["code"]) for n in data["notices"]] == [
+        ("content/2022/06/pending.md", "notice", "broadcast-pending")]
     assert data["counts"]["notices"] == len(data["notices"])
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Callable
 
 from .. import __version__
 from ..codeprint import code_digest  # every builder module: a changed speech or draft rule re-composes
@@ -38,7 +39,7 @@ STATUS_SPELLINGS = {
     APPROVED: ("已审核", "已审", "审核通过", "已通过", "通过", "已审定", "approved", "reviewed", "ok"),
     PENDING: ("待审核", "待审", "未审核", "未审", "审核中", "pending", "draft"),
 }
-SCRIPT_FORMAT = 2  # bump when Script's fields change (the scripts cache is keyed by it)
+SCRIPT_FORMAT = 3  # bump when Script's fields change (the scripts cache is keyed by it)
 _ASCII_PUNCT = str.maketrans({",": "，", ";": "；", ":": "：", "!": "！", "?": "？"})
 _REGION_SPLIT = re.compile(r"\s*[,，、;；]\s*")
 
@@ -194,9 +195,12 @@ def file_names(entries: list[Entry], diags: Diagnostics) -> dict[str, str]:
 def plan(site: Site, cache=None) -> BroadcastPlan:
     """Validate and prepare every script (written or automatic draft).  Errors are left in ``diagnostics`` (the caller raises).
 
-    With a :class:`~builder.cache.BuildCache`, a script is prepared again only when its
-    notice, URL, slug or the broadcast settings changed; the passing of time only
-    updates whether it has expired.
+    An automatic draft nobody approved is composed only while it can still be shown (待审核,
+    before its window ends); an ended one appears in no output, so it costs only the
+    validation of its ``broadcast:`` field.  With a :class:`~builder.cache.BuildCache`, a
+    script is prepared again only when its notice, URL, slug or the broadcast settings
+    changed, or when the passing of time moved an unapproved draft across the end of its
+    window (either way); otherwise time only updates whether it has expired.
     """
     diags = Diagnostics()
     settings = load_broadcast_settings(site.root, site.config, diags)
@@ -210,6 +214,7 @@ def plan(site: Site, cache=None) -> BroadcastPlan:
     entries = [e for e in site.entries if e.status == "published"] + list(getattr(site, "withdrawn", ()))
     names = file_names(entries, diags)
     todo: list[tuple[Entry, str, str]] = []
+    now = site.now
     for entry in sorted(entries, key=lambda e: e.notice.source):
         notice = entry.notice
         if notice.stage_fields.get("broadcast", None) is False:
@@ -217,17 +222,17 @@ def plan(site: Site, cache=None) -> BroadcastPlan:
         slug = names[notice.source]
         key = digest(notice.digest, entry.path, slug)
         hit = old.get(notice.source)
-        if hit is not None and hit[0] == key:
+        if hit is not None and hit[0] == key and _holds(hit[3], now):
             script = hit[1]
             if script is not None:
-                script = replace(script, expired=script.valid_until <= site.now)
-            fresh[notice.source] = (key, script, hit[2])
+                script = replace(script, expired=script.valid_until <= now)
+            fresh[notice.source] = (key, script, hit[2], hit[3])
         else:
             todo.append((entry, slug, key))
-    for (entry, _slug, key), (script, items) in zip(todo, _prepare_all(site, settings, todo)):
-        fresh[entry.notice.source] = (key, script, items)
+    for (entry, _slug, key), (script, items, holds) in zip(todo, _prepare_all(site, settings, todo)):
+        fresh[entry.notice.source] = (key, script, items, holds)
     for source in sorted(fresh):
-        _key, script, items = fresh[source]
+        _key, script, items, _holds_ = fresh[source]
         diags.extend(items)
         if script is not None:
             scripts.append(script)
@@ -236,8 +241,17 @@ def plan(site: Site, cache=None) -> BroadcastPlan:
     if cache is not None and fresh != old:
         cache.save_scripts(settings_fp, fresh)
     scripts.sort(key=lambda s: (-s.severity, -s.notice_date.timestamp(), s.slug))
-    return BroadcastPlan(settings, scripts, site.now, diags.sorted(),
+    return BroadcastPlan(settings, scripts, now, diags.sorted(),
                          keys={source: entry[0] for source, entry in fresh.items()})
+
+
+def _holds(holds: tuple | None, now: datetime) -> bool:
+    """Does a prepared result still hold at ``now``?  ``holds`` is (end, ended): the result was
+    prepared on that side of ``end`` (an unapproved draft's window end); None: at any time."""
+    if holds is None:
+        return True
+    end, ended = holds
+    return (end <= now) == ended
 
 
 PARALLEL_COMPOSE = 300  # scripts; below this a worker pool costs more than it saves
@@ -246,15 +260,22 @@ PARALLEL_COMPOSE = 300  # scripts; below this a worker pool costs more than it s
 def _prepare_one(site: Site, settings: BroadcastSettings, entry: Entry, slug: str) -> tuple:
     notice = entry.notice
     raw = notice.stage_fields.get("broadcast", None)
-    text = ""
-    if raw not in (None, True):
-        try:
-            text = (site.root / notice.source).read_bytes().decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
-        except OSError:
-            text = ""
+    text: list[str] = []
+
+    def file_text() -> str:
+        """The notice file, read only when a problem needs the line of a ``broadcast:`` sub-key."""
+        if not text:
+            try:
+                data = (site.root / notice.source).read_bytes()
+                text.append(data.decode("utf-8-sig", errors="replace").replace("\r\n", "\n"))
+            except OSError:
+                text.append("")
+        return text[0]
+
     local = Diagnostics()
-    script = build_script(entry, raw, slug, settings, site.now, text, local, body=site.body(notice))
-    return script, local.items
+    script, holds = build_script(entry, raw, slug, settings, site.now, file_text if raw not in (None, True) else "",
+                                 local, body=lambda: site.body(notice))
+    return script, local.items, holds
 
 
 def _prepare_all(site: Site, settings: BroadcastSettings, todo: list) -> list[tuple]:
@@ -288,16 +309,25 @@ def _sub_line(text: str, start: int, key: str) -> int:
     return start
 
 
-def build_script(entry: Entry, raw, slug: str, settings: BroadcastSettings, now: datetime, file_text: str,
-                 diags: Diagnostics, body: str | None = None) -> Script | None:
+def build_script(entry: Entry, raw, slug: str, settings: BroadcastSettings, now: datetime,
+                 file_text: str | Callable[[], str], diags: Diagnostics,
+                 body: str | Callable[[], str] | None = None) -> tuple[Script | None, tuple | None]:
+    """The notice's script (None when it has none) and when that result holds (see :func:`_holds`).
+
+    The ``broadcast:`` field is validated first and the validity window computed from it;
+    an automatic draft nobody approved whose window has ended (or whose notice was
+    withdrawn) is then not composed at all: no output shows it.  ``file_text`` and ``body``
+    may be given as functions, called only when needed (the notice file for the line of a
+    sub-key in a message, the body HTML for composing a draft).
+    """
     notice = entry.notice
-    body = notice.body_html if body is None else body
     rel = notice.source
     top = notice.key_lines.get("broadcast", notice.body_line)
     n_errors = len(diags.errors)
 
     def line(key: str) -> int:
-        return _sub_line(file_text, top, key) if file_text else top
+        written_file = file_text() if callable(file_text) else file_text
+        return _sub_line(written_file, top, key) if written_file else top
 
     fields: dict = {}
     if raw is None or raw is True:
@@ -314,7 +344,7 @@ def build_script(entry: Entry, raw, slug: str, settings: BroadcastSettings, now:
         diags.error(rel, top, "broadcast-type",
                     "broadcast 应当是一段广播稿文字、false（不生成广播稿），或缩进的字段，例如：\n"
                     "  broadcast:\n    script: 广播稿正文\n    regions: [尚店镇]")
-        return None
+        return None, None
 
     def text_field(key: str) -> str:
         value = fields.get(key)
@@ -414,9 +444,25 @@ def build_script(entry: Entry, raw, slug: str, settings: BroadcastSettings, now:
                     "写了审核人 reviewed_by，请同时写上 status: 已审核（或 status: 待审核 暂不播出）")
 
     if len(diags.errors) > n_errors:
-        return None
+        return None, None
     if not written and not settings.auto_draft:
-        return None  # broadcast.auto_draft: false -- only hand-written scripts go on air
+        return None, None  # broadcast.auto_draft: false -- only hand-written scripts go on air
+
+    withdrawal = getattr(notice, "withdrawn", None)
+    holds = None
+    if not written and not (status == APPROVED and review_code):
+        # An automatic draft nobody approved is shown only while it can air (待审核 on the
+        # broadcaster page, index.json, check); ended or withdrawn, nothing shows it.
+        if withdrawal is not None:
+            return None, None
+        ended = valid_until <= now
+        holds = (valid_until, ended)
+        if ended:
+            return None, holds
+    if body is None:
+        body = notice.body_html
+    elif callable(body):
+        body = body()
 
     keep = settings.keep
     limit = settings.limit(emergency)
@@ -428,7 +474,7 @@ def build_script(entry: Entry, raw, slug: str, settings: BroadcastSettings, now:
             diags.notice(rel, top, "broadcast-no-draft",
                          "没有生成广播稿草稿：正文中没有可供群众收听的内容（只有称呼、标题或落款）。"
                          "需要广播时请在 broadcast 中手写稿件；不需要时写 broadcast: false")
-            return None
+            return None, holds
         source_text = "\n".join(sentences)
         if not contact:
             contact = first_phone(re.sub(r"<[^>]+>", "", body)) or settings.contact
@@ -503,18 +549,17 @@ def build_script(entry: Entry, raw, slug: str, settings: BroadcastSettings, now:
     words = settings.lexicon.found_in(script.text)
     polyphones = tuple((w, _tone_marks(settings.lexicon.words[w])) for w in words)
     script = replace(script, seconds=seconds, polyphones=polyphones)
-    withdrawal = getattr(notice, "withdrawn", None)
     if withdrawal is not None:
         # 撤稿: off air from the withdrawal on; a warning keeps only its CAP Cancel, anything else goes
         if not script.emergency or not script.approved:
-            return None
+            return None, None
         end = min(script.valid_until, withdrawal.date)
         script = replace(script, withdrawn=True, valid_until=end, expired=end <= now)
     leftovers = has_unspoken(script.text, keep)
     if leftovers:
         diags.warning(rel, top, "broadcast-unspoken",
                       f"广播稿中仍有无法直接朗读的内容：{'、'.join(sorted(set(leftovers))[:5])}；请改写成汉字")
-    return script
+    return script, holds
 
 
 def _review_status(fields: dict, rel: str, line, diags: Diagnostics) -> str | None:
