@@ -26,10 +26,12 @@ Scenarios, each run K times, tools interleaved (A B C A B C ...):
              every flavor, a new sentence for every run), then a cached rebuild.
 
 Wall time: perf_counter around spawn..reap.  Peak memory, two figures:
-  tree     the peak over time of the summed RSS of every process of the run's session
-           (the tool, its worker processes, Pagefind processes running together), sampled
-           from /proc every 50 ms: what the machine has to have.  RSS counts pages that
-           forked workers share with their parent once per process, so it errs high.
+  tree     the peak over time of the summed PSS (proportional set size, /proc/PID/smaps_rollup)
+           of every process of the run's session (the tool, its worker processes, Pagefind
+           processes running together), sampled every 50 ms: what the machine has to have.
+           PSS divides a page that forked workers share with their parent among them, so the
+           sum counts it once; the summed RSS (which counts it once per process and errs high)
+           is kept in the JSON as tree_rss_mb.
   largest  the wait4() rusage of the tool's process (Linux reports for wait4 the max RSS
            over the process and all of its waited-for descendants, i.e. the largest single
            process of the tree).
@@ -113,7 +115,8 @@ class RunResult:
         self.cmd, self.rc, self.wall = cmd, rc, wall
         self.maxrss_kb, self.utime, self.stime = maxrss_kb, utime, stime
         self.stdout, self.stderr, self.timed_out = stdout, stderr, timed_out
-        self.tree_kb = tree_kb
+        self.tree_kb = tree_kb  # peak summed PSS of the process tree
+        self.tree_rss_kb = tree_kb  # peak summed RSS (counts shared pages once per process)
 
     @property
     def ok(self):
@@ -123,13 +126,30 @@ class RunResult:
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024 if hasattr(os, "sysconf") else 4
 
 
-def session_rss_kb(sid):
-    """Summed RSS (kB) of every live process whose session id is ``sid`` (Linux /proc)."""
-    total = 0
+def _pss_kb(pid):
+    """Proportional set size (kB) of one process: its private pages plus its share of pages it
+    shares with others (forked workers and their parent), so the sum over a tree is what the
+    tree really occupies.  None when the kernel does not say (no smaps_rollup, or gone)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            for line in f:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def session_memory_kb(sid):
+    """(summed RSS, summed PSS) in kB of every live process whose session id is ``sid`` (Linux /proc).
+
+    RSS counts a page shared by a parent and its forked workers once per process (errs high);
+    PSS divides it among them.  Where PSS is unreadable the process's RSS stands in."""
+    rss_total = pss_total = 0
     try:
         names = os.listdir("/proc")
     except OSError:
-        return 0
+        return 0, 0
     for name in names:
         if not name.isdigit():
             continue
@@ -137,24 +157,30 @@ def session_rss_kb(sid):
             with open(f"/proc/{name}/stat", "rb") as f:
                 data = f.read()
             fields = data[data.rindex(b")") + 2:].split()  # after "pid (comm) "
-            if int(fields[3]) == sid:  # state ppid pgrp session ... rss is field 24 of stat
-                total += int(fields[21]) * PAGE_KB
+            if int(fields[3]) != sid:  # state ppid pgrp session ... rss is field 24 of stat
+                continue
+            rss = int(fields[21]) * PAGE_KB
         except (OSError, ValueError, IndexError):
             continue
-    return total
+        pss = _pss_kb(name)
+        rss_total += rss
+        pss_total += rss if pss is None else pss
+    return rss_total, pss_total
 
 
 class TreeSampler(threading.Thread):
-    """Peak of the summed RSS of a session's processes, polled every ``interval`` s."""
+    """Peaks of the summed PSS and of the summed RSS of a session's processes, polled every ``interval`` s."""
 
     def __init__(self, sid, interval=0.05):
         super().__init__(daemon=True)
-        self.sid, self.interval, self.peak_kb = sid, interval, 0
+        self.sid, self.interval, self.peak_kb, self.peak_rss_kb = sid, interval, 0, 0
         self.done = threading.Event()
 
     def run(self):
         while not self.done.is_set():
-            self.peak_kb = max(self.peak_kb, session_rss_kb(self.sid))
+            rss, pss = session_memory_kb(self.sid)
+            self.peak_kb = max(self.peak_kb, pss)
+            self.peak_rss_kb = max(self.peak_rss_kb, rss)
             self.done.wait(self.interval)
 
     def stop(self):
@@ -215,8 +241,10 @@ def measure(cmd, cwd, logbase, timeout, env=None):
         os.killpg(p.pid, signal.SIGKILL)
     except OSError:
         pass
-    return RunResult(cmd, p.returncode, wall, ru.ru_maxrss, ru.ru_utime, ru.ru_stime,
-                     out_p, err_p, bool(timed_out), max(tree_kb, ru.ru_maxrss))
+    result = RunResult(cmd, p.returncode, wall, ru.ru_maxrss, ru.ru_utime, ru.ru_stime,
+                       out_p, err_p, bool(timed_out), max(tree_kb, ru.ru_maxrss))
+    result.tree_rss_kb = max(sampler.peak_rss_kb, ru.ru_maxrss)
+    return result
 
 
 # ---------------------------------------------------------------------------
@@ -615,7 +643,8 @@ def run_benchmark(args, n, tool_names, scenarios, runs):
                         continue
                     records.append({"tool": t.name, "scenario": scenario, "run": r + 1,
                                     "wall_s": round(res.wall, 4), "maxrss_mb": round(res.maxrss_kb / 1024, 1),
-                                    "tree_rss_mb": round(res.tree_kb / 1024, 1),
+                                    "tree_pss_mb": round(res.tree_kb / 1024, 1),
+                                    "tree_rss_mb": round(res.tree_rss_kb / 1024, 1),
                                     "user_s": round(res.utime, 3), "sys_s": round(res.stime, 3),
                                     "loadavg1_before": round(t.load_before, 2)})
                     if scenario == "cold" and r == runs - 1:
@@ -674,7 +703,7 @@ def summarize(result):
         summary[key] = {"median": statistics.median(walls), "min": min(walls), "max": max(walls),
                         "rss_max": max(r["maxrss_mb"] for r in recs),
                         "rss_median": statistics.median(r["maxrss_mb"] for r in recs),
-                        "tree_max": max(r.get("tree_rss_mb", r["maxrss_mb"]) for r in recs),
+                        "tree_max": max(r.get("tree_pss_mb", r["maxrss_mb"]) for r in recs),
                         "cpu_median": statistics.median(r["user_s"] + r["sys_s"] for r in recs),
                         "n": len(recs)}
     return summary
@@ -694,7 +723,7 @@ def markdown_table(result):
         f"{result['machine']['cores']} cores, {result['machine']['cpu']}{load}",
         "",
         "| 场景 scenario | 工具 tool | 中位数 median (s) | 最小–最大 min–max (s) "
-        "| ÷ Pelican | ÷ Hugo | CPU (s) | 峰值内存 进程树 peak tree RSS (MB) | 最大单进程 largest process (MB) |",
+        "| ÷ Pelican | ÷ Hugo | CPU (s) | 峰值内存 进程树 peak tree PSS (MB) | 最大单进程 largest process (MB) |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for sc in result["scenarios"]:
