@@ -50,6 +50,7 @@ class CachedNotice:
     notice: Notice  # body_html stripped
     warnings: list[Diagnostic]
     deps: tuple[tuple[str, int | None], ...]  # other files looked up while parsing, with their sizes
+    version: str = ""  # notice.version_of(notice), "" when not computed
 
 
 @dataclass
@@ -68,6 +69,10 @@ class Manifest:
     search_stale: bool = False  # a preview kept an index older than the notice pages
     output_stamp: str = ""  # output_stamp() of output/ after that build (recognises a restored CI cache)
     page_reads: dict = field(default_factory=dict)  # output path -> what the page read (pagedeps.Reads.frozen(), a str)
+    # output path -> (digest of the values it read, the owners it read them from), and every
+    # owner's version in that build (see pagedeps.SiteValues)
+    page_values: dict = field(default_factory=dict)
+    owner_versions: dict = field(default_factory=dict)
     written: dict = field(default_factory=dict)  # output path -> (size, mtime seconds) as this build left it
 
 

@@ -130,6 +130,12 @@ class Notice:
         return (self.date, self.source)
 
 
+def version_of(notice: Notice) -> str:
+    """A digest of everything a template can read of ``notice`` (its repr: every field, the
+    body by the file's digest when the body HTML is kept elsewhere)."""
+    return hashlib.blake2b(repr(notice).encode("utf-8"), digest_size=12).hexdigest()
+
+
 def _text(value) -> str:
     if value is None:
         return ""

@@ -14,6 +14,11 @@ current site.  An incremental build re-renders a page exactly when that key diff
 key stored after its last rendering: a template is a deterministic function of its context and
 of the values it reads, so if none of them changed it would read the same things and write the
 same bytes.
+
+Looking every recorded value up again costs about a second at 10,000 notices, so the manifest
+also keeps, per page, the digest of the values it read and whose they were, and every owner's
+*version* (a digest of everything a page can read through it): a page none of whose owners has
+another version now read the same values, and its stored digest is used (:class:`SiteValues`).
 """
 
 from __future__ import annotations
@@ -21,11 +26,12 @@ from __future__ import annotations
 import copy
 import dataclasses
 import operator
+import sys
 from functools import partial
 from hashlib import blake2b
 
 from .cache import digest
-from .notice import Notice
+from .notice import Notice, version_of
 from .site import Entry
 
 MISSING = "\x00missing"
@@ -288,20 +294,56 @@ def describe(context: dict) -> list:
 
 
 class SiteValues:
-    """Current values of recorded reads, each computed once per build."""
+    """Current values of recorded reads, each computed once per build.
 
-    def __init__(self, by_source: dict, tables: dict[str, dict]) -> None:
+    Planning is cheap for the pages none of whose owners changed: every owner (a notice placed
+    in the site, a site-wide table) gets a *version* digesting everything a page can read
+    through it (the whole notice, its entry's fields and properties with other entries by
+    source; the whole table), and the manifest keeps the versions of the last build and, per
+    page, the digest of the values it read and the owners it read them from.  When none of a
+    page's owners has another version now, the values it read are the same (they are a
+    function of those owners' state), so their stored digest is the current one; otherwise
+    the values are looked up again one by one.
+    """
+
+    def __init__(self, by_source: dict, tables: dict[str, dict], known: dict | None = None) -> None:
         self.by_source = by_source  # every entry a template can reach, by notice source
         self.tables = {"@" + name: table for name, table in tables.items()}
+        self.known = known or {}  # notice source -> (Notice, version_of(it)) when already computed
         self._memo: dict[str, str] = {}
         self._by_repr: dict[str, dict] = {}
         self._getters: dict[str, _Getter] = {}
+        self._versions: dict[str, str] | None = None
 
-    def key(self, static: str, reads: str | None) -> str:
-        """``digest(static, values of the recorded reads)``; ``reads`` as :meth:`Reads.frozen` wrote it
-        ("" when nothing was read; None, unknown, gives the key "": render the page)."""
+    def versions(self) -> dict[str, str]:
+        """owner -> digest of everything a page can read through it (see the class docstring)."""
+        if self._versions is None:
+            known = self.known
+            versions = {}
+            for source, entry in self.by_source.items():
+                notice = entry.notice
+                kept = known.get(source)
+                version = kept[1] if kept is not None and kept[0] is notice and kept[1] else version_of(notice)
+                versions[source] = _entry_version(entry, version)
+            for owner, table in self.tables.items():
+                versions[owner] = _table_version(table)
+            self._versions = versions
+        return self._versions
+
+    def changed(self, old: dict | None) -> frozenset | None:
+        """Owners whose version differs from ``old`` (the last build's), None when there is no record."""
+        if not old:
+            return None
+        now = self.versions()
+        changed = {o for o, v in now.items() if old.get(o) != v}
+        changed.update(o for o in old if o not in now)
+        return frozenset(changed)
+
+    def values(self, reads: str | None) -> str | None:
+        """Digest of the current values of the recorded reads (``reads`` as :meth:`Reads.frozen`
+        wrote it, "" when nothing was read); None when unknown (the page must be rendered)."""
         if reads is None:
-            return ""
+            return None
         memo = self._memo
         values = []
         for item in reads.split(ITEM_SEP) if reads else ():
@@ -309,7 +351,7 @@ class SiteValues:
             if value is None:
                 value = memo[item] = self._compute(item)
             values.append(value)
-        return digest(static, values)
+        return digest(values)
 
     def _compute(self, item: str) -> str:
         """A short digest of the current values of one owner's recorded names."""
@@ -336,6 +378,66 @@ class SiteValues:
                     getter = self._getters[rest] = _Getter(names)
                 values = getter(entry, names)
         return blake2b(repr(values).encode("utf-8"), digest_size=12).hexdigest()
+
+
+def page_key(static: str, values: str | None) -> str:
+    """A page's key from its static part and the digest of the values it read ("" when unknown)."""
+    return "" if values is None else digest(static, values)
+
+
+def owners_of(reads: str | None) -> tuple:
+    """The owners a page read from (``reads`` as :meth:`Reads.frozen` wrote it)."""
+    if not reads:
+        return ()
+    return tuple(sys.intern(item.partition(OWNER_SEP)[0]) for item in reads.split(ITEM_SEP))
+
+
+_ENTRY_FIELDS = tuple(f.name for f in dataclasses.fields(Entry) if f.name != "notice")
+_ENTRY_PROPERTIES = tuple(sorted(n for n in dir(Entry) if isinstance(getattr(Entry, n), property)))
+_entry_fields = operator.attrgetter(*_ENTRY_FIELDS)
+_entry_properties = operator.attrgetter(*_ENTRY_PROPERTIES, "notice")  # a tuple even for one name
+_SAME = ("=",)  # a property's value that is the very object of the notice's field of that name
+_NOTHING = object()
+
+
+def _ref(value):
+    """A value as an entry's version sees it: other entries by source (their own versions cover
+    them), notices by version."""
+    t = type(value)
+    if t is Entry:
+        return ("E", value.notice.source)
+    if t is list or t is tuple:
+        return [_ref(v) for v in value]
+    if isinstance(value, Entry):
+        return ("E", value.notice.source)
+    if isinstance(value, Notice):
+        return ("N", version_of(value))
+    if isinstance(value, (list, tuple)):
+        return [_ref(v) for v in value]
+    return value
+
+
+def _entry_version(entry: Entry, notice_version: str) -> str:
+    """Everything a page can read through one entry: its notice (by version), every other field
+    and every property of the entry, other entries by source."""
+    notice = entry.notice
+    state = [notice_version]
+    for value in _entry_fields(entry):
+        state.append(value if value is None or type(value) in _PLAIN_TYPES else _ref(value))
+    for name, value in zip(_ENTRY_PROPERTIES, _entry_properties(entry)):  # zip drops the "notice"
+        state.append(_SAME if value is getattr(notice, name, _NOTHING) else _ref(value))
+    return blake2b(repr(state).encode("utf-8"), digest_size=12).hexdigest()
+
+
+_PLAIN_TYPES = frozenset((str, int, float, bool))
+
+
+def _table_version(table: dict) -> str:
+    try:
+        items = sorted(table.items())
+    except TypeError:
+        items = sorted(table.items(), key=repr)
+    return blake2b(repr(items).encode("utf-8"), digest_size=12).hexdigest()
 
 
 class _Getter:

@@ -351,11 +351,14 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
     old_pages = manifest.pages if manifest else {}
     old_files = manifest.files if manifest else {}
     # What each page read last time; only meaningful under the same fingerprint (code, templates, site.yaml).
-    old_reads = manifest.page_reads if manifest and manifest.render_fp == fingerprint else {}
-    jobs = renderer.plan(fingerprint, old_reads)
+    same = manifest is not None and manifest.render_fp == fingerprint
+    old_reads = manifest.page_reads if same else {}
+    jobs = renderer.plan(fingerprint, old_reads, manifest.page_values if same else None,
+                         manifest.owner_versions if same else None)
     todo = [job for job in jobs if not job.key or old_pages.get(job.path) != job.key]
     pages = {job.path: job.key for job in jobs}  # rendered pages get their key once rendered
     page_reads = {job.path: old_reads[job.path] for job in jobs if job.key and job.path in old_reads}
+    page_values = {job.path: (job.values, job.owners) for job in jobs if job.key}
 
     reporter.stage("生成订阅源、站点地图与静态文件")
     files: dict[str, str] = {}
@@ -391,7 +394,8 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
     boundary = min(m for m in (site.next_change(), broadcast.next_change(plan)) if m is not None)
     new_manifest = Manifest(render_fp=fingerprint, inputs=site.inputs, now_boundary=boundary, built_now=now,
                             include_drafts=options.include_drafts, pages=pages, files=files,
-                            summary=result.summary, warnings=site.diagnostics, page_reads=page_reads)
+                            summary=result.summary, warnings=site.diagnostics, page_reads=page_reads,
+                            page_values=page_values, owner_versions=renderer.values.versions())
     todo_set = set(todo)
     search_key = ""
     shards_todo: list = []
@@ -444,8 +448,9 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
         reporter.stage(f"生成页面（{len(todo)} / {len(jobs)}）")
         for index, reads in _render_pages(renderer, todo, staging, reporter, options.jobs):
             job = todo[index]
-            pages[job.path] = renderer.key(job, reads)
+            pages[job.path], values, owners = renderer.key(job, reads)
             page_reads[job.path] = reads
+            page_values[job.path] = (values, owners)
         if shards_todo:  # the same shards, now keyed by the pages as rendered
             redo = {s.name for s in shards_todo}
             shards_all = plan_shards([(job.path, pages[job.path]) for job in jobs if job.method == "notice_page"])

@@ -149,6 +149,8 @@ class PageJob:
     method: str
     args: tuple
     static: str = ""
+    values: str | None = None  # digest of the values the page read last time, as they are now
+    owners: tuple = ()  # whose values those are (pagedeps.owners_of)
 
 
 @dataclass(frozen=True)
@@ -186,7 +188,7 @@ class Renderer:
         # Site-wide lookup tables: pages get recording views of them (a new tag must not
         # re-render every page, only those that looked it up).
         self.tables = {name: self.common[name] for name in TABLES if name in self.common}
-        self.values = pagedeps.SiteValues(self.by_source, self.tables)
+        self.values = pagedeps.SiteValues(self.by_source, self.tables, site.versions)
         self._templates: dict[str, jinja2.Template] = {}
         self._nav_by_dir: dict[str, list[NavLink]] = {}
 
@@ -248,11 +250,16 @@ class Renderer:
 
     # -- planning: every page with the key of what it read ----------------------------------------
 
-    def plan(self, fingerprint: str, reads: dict | None = None) -> list[PageJob]:
-        """Every HTML page of the site.  ``reads``: path -> what the page read when it was last
-        rendered (from the manifest); a page without one gets the key "" (it must be rendered)."""
+    def plan(self, fingerprint: str, reads: dict | None = None, values: dict | None = None,
+             versions: dict | None = None) -> list[PageJob]:
+        """Every HTML page of the site.  From the manifest: ``reads``, path -> what the page read
+        when it was last rendered (a page without one gets the key "": it must be rendered);
+        ``values``, path -> (digest of those values then, their owners); ``versions``, every
+        owner's version then (see :class:`pagedeps.SiteValues`)."""
         site, config = self.site, self.config
         reads = reads or {}
+        values = values or {}
+        changed = self.values.changed(versions)
         common = digest(fingerprint, pagedeps.describe({k: v for k, v in self.common.items() if k not in self.tables}))
         jobs: list[PageJob] = []
 
@@ -260,8 +267,15 @@ class Renderer:
             page = getattr(self, method)(*args)
             static = digest(common, method, page.template, page.path, pagedeps.describe(page.context))
             old = reads.get(page.path)
-            key = self.values.key(static, old) if isinstance(old, str) else ""
-            jobs.append(PageJob(page.path, key, method, args, static))
+            if not isinstance(old, str):
+                jobs.append(PageJob(page.path, "", method, args, static))
+                return
+            kept = values.get(page.path)
+            if changed is not None and kept is not None and changed.isdisjoint(kept[1]):
+                now, owners = kept  # none of its owners changed: nor did the values it read
+            else:
+                now, owners = self.values.values(old), pagedeps.owners_of(old)
+            jobs.append(PageJob(page.path, pagedeps.page_key(static, now), method, args, static, now, owners))
 
         job("home_page")
         for index in range(len(site.entries)):
@@ -309,9 +323,10 @@ class Renderer:
         data = self._render_page(page.template, page.path, context, reads)
         return data, reads.frozen()
 
-    def key(self, job: PageJob, reads: str) -> str:
-        """The key of a page just rendered, from what it read."""
-        return self.values.key(job.static, reads)
+    def key(self, job: PageJob, reads: str | None) -> tuple[str, str | None, tuple]:
+        """The key of a page just rendered, from what it read; with the digest of those values and their owners."""
+        values = self.values.values(reads)
+        return pagedeps.page_key(job.static, values), values, pagedeps.owners_of(reads)
 
     def _render_page(self, name: str, path: str, context: dict, reads) -> bytes:
         full = dict(self.common)

@@ -24,7 +24,7 @@ from .cache import BodyStore, BuildCache, CachedNotice, digest
 from .codeprint import code_digest
 from .config import SiteConfig, load_config
 from .diagnostics import BuildError, Diagnostic, Diagnostics
-from .notice import Notice, load_notice
+from .notice import Notice, load_notice, version_of
 from .reader import NOTICE_SUFFIXES
 
 CONTENT_DIR = "content"
@@ -85,6 +85,9 @@ class Site:
     # 撤稿: notices with ``withdrawn``, each keeping its URL for a 撤稿说明 page and nothing else (no list,
     # feed, sitemap, search index or broadcast plan sees them).  The hook for cancelling their CAP alerts.
     withdrawn: list[Entry] = field(default_factory=list)
+    # Notice source -> (Notice, version_of(that notice)) as the parsing workers or the cache computed
+    # it; valid for that very (immutable) object only.
+    versions: dict = field(default_factory=dict)
 
     @property
     def published(self) -> list[Entry]:
@@ -238,7 +241,13 @@ Loaded = tuple  # (Notice | None, list[Diagnostic], deps: tuple[(path, size | No
 
 def _load_many(rels: list[str]) -> list[Loaded]:
     root, config, others = _worker_state["root"], _worker_state["config"], _worker_state["others"]
-    return [_stored(_load_one(root, rel, config, others), _worker_state["store"]) for rel in rels]
+    return [_versioned(_stored(_load_one(root, rel, config, others), _worker_state["store"])) for rel in rels]
+
+
+def _versioned(loaded: Loaded) -> Loaded:
+    """``loaded`` plus the notice's version (computed in the parsing worker, see builder.pagedeps)."""
+    notice = loaded[0]
+    return loaded + (version_of(notice) if notice is not None else "",)
 
 
 def _stored(loaded: Loaded, store: BodyStore | None) -> Loaded:
@@ -317,7 +326,7 @@ def load_notices(root: Path, rels: list[str], config: SiteConfig, others: dict[s
     """
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     if jobs <= 1 or len(rels) < PARALLEL_THRESHOLD:
-        return [_stored(_load_one(str(root), rel, config, others), store) for rel in rels]
+        return [_versioned(_stored(_load_one(str(root), rel, config, others), store)) for rel in rels]
     import multiprocessing
 
     ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
@@ -379,6 +388,7 @@ def load_site(root: Path, *, include_drafts: bool = False, now: datetime | None 
     memo_size = len(slugs.memo)
     fresh: dict[str, CachedNotice] = {}
     notices: list[Notice] = []
+    versions: dict[str, tuple[Notice, str]] = {}
     to_parse: list[str] = []
     for rel in rels:
         hit = cached.get(rel)
@@ -388,6 +398,7 @@ def load_site(root: Path, *, include_drafts: bool = False, now: datetime | None 
                 hit = replace(hit, stamp=stamps[rel])
             fresh[rel] = hit
             notices.append(hit.notice)
+            versions[hit.notice.source] = (hit.notice, hit.version)
             diags.extend(hit.warnings)
         else:
             to_parse.append(rel)
@@ -395,18 +406,22 @@ def load_site(root: Path, *, include_drafts: bool = False, now: datetime | None 
     loaded = load_notices(root, to_parse, config, others, jobs, store, while_waiting)
     if store is not None:
         store.refresh()  # worker processes appended bodies to packs of their own
-    for rel, (notice, items, deps) in zip(to_parse, loaded):
+    for rel, (notice, items, deps, version) in zip(to_parse, loaded):
         diags.extend(items)
         if notice is not None:
             notices.append(notice)
+            versions[notice.source] = (notice, version)
             if rel in stamps:
-                fresh[rel] = CachedNotice(stamps[rel], replace(notice, body_html=""), items, deps)
+                stripped = replace(notice, body_html="") if notice.body_html else notice
+                fresh[rel] = CachedNotice(stamps[rel], stripped, items, deps,
+                                          version if stripped is notice else "")
     if diags.has_errors():
         raise BuildError(diags.sorted())
     site = assemble(root, config, notices, now, include_drafts, diags)
     if cache is not None and (to_parse or len(fresh) != len(cached) or len(slugs.memo) != memo_size):
         cache.save_notices(parse_fp, fresh)
     site.parsed = len(to_parse)
+    site.versions = versions
     site.inputs = stamps
     site.store = store
     if store is not None and (to_parse or len(fresh) != len(cached)):

@@ -409,3 +409,37 @@ def test_without_recorded_reads_overrides_go_stale(tmp_path, monkeypatch):
     lists = [p for p in stale if p.endswith(".html") and "手写的摘要" in (cold / p).read_text(encoding="utf-8")
              and "手写的摘要" not in (out / p).read_text(encoding="utf-8")]
     assert len(lists) >= 3, stale  # e.g. the home page, the column page, the neighbours' pages
+
+
+def test_owner_versions_give_the_keys_a_full_lookup_gives(tmp_path):
+    """Planning takes the values a page read from the manifest when none of its owners (notices,
+    entries, tables) has another version; after every scripted change that shortcut must give
+    exactly the keys that looking every recorded value up again gives."""
+    from builder.broadcast.outputs import links
+    from builder.cache import BuildCache
+    from builder.pipeline import BuildOptions, _search_enabled, build, load_all
+    from builder.render import Renderer
+    from builder.report import Reporter
+
+    site = copy_site(tmp_path / "site")
+    _more_notices(site)
+    write_overrides(site)
+    out = tmp_path / "incremental"
+    options = BuildOptions(site_dir=site, output_dir=out, now=datetime.fromtimestamp(int(FIXTURE_EPOCH), tz=timezone.utc),
+                           jobs=1)
+    build(options, Reporter())
+    shortcuts = 0
+    for name, change in FIELD_STEPS:
+        change(site)
+        cache = BuildCache(site, out)
+        manifest = cache.load_manifest()
+        loaded, plan = load_all(options, Reporter(), cache)
+        fp = manifest.render_fp
+        context = {"broadcast_links": links(plan), "search_enabled": _search_enabled(loaded)}
+        quick = Renderer(loaded, context, fp).plan(fp, manifest.page_reads, manifest.page_values,
+                                                   manifest.owner_versions)
+        full = Renderer(loaded, context, fp).plan(fp, manifest.page_reads)
+        assert [(j.path, j.key) for j in quick] == [(j.path, j.key) for j in full], name
+        shortcuts += sum(1 for j in quick if j.key and manifest.page_values.get(j.path) == (j.values, j.owners))
+        build(options, Reporter())
+    assert shortcuts > 0
