@@ -282,6 +282,18 @@ def test_ended_drafts_nobody_approved_are_not_composed_but_approved_ones_are_sti
     assert not (out / "broadcast/old-tingshui.txt").exists()
 
 
+def test_scripts_composed_over_both_cores_equal_those_composed_in_one(monkeypatch):
+    from builder.broadcast import script
+    from builder.site import load_site
+
+    site = load_site(SITE, now=NOW)
+    serial = script.plan(site)
+    monkeypatch.setattr(script, "PARALLEL_COMPOSE", 0)
+    parallel = script.plan(site)
+    assert parallel.scripts == serial.scripts and parallel.diagnostics == serial.diagnostics
+    assert len(serial.scripts) == 8
+
+
 # --- 2. drafts that keep the facts ---------------------------------------------------------
 
 
