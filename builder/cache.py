@@ -377,6 +377,8 @@ class BuildCache:
         # rendering fixes, library upgrades), so a changed renderer never serves an old body.
         self.bodies = BodyStore(self.dir / f"bodies-{code_digest()[:16]}", read_only)
         self.scripts_file = self.dir / "scripts.cache"
+        self.scripts_delta_file = self.dir / "scripts-delta.cache"
+        self._tables_seen: dict[str, tuple] = {}  # table name -> what _load_table returned, to save a delta against
         self.checks_file = self.dir / "checks.cache"
         self.manifest_file = self.dir / f"manifest-{out_key}.cache"
         self.problems: list[str] = []  # cache files ignored because they failed validation
@@ -489,11 +491,60 @@ class BuildCache:
         return table if stored == fingerprint else {}
 
     def load_scripts(self, settings_fp: str) -> dict:
-        """Broadcast scripts by notice file: (key, Script | None, diagnostics)."""
-        return self._load_keyed(self.scripts_file, settings_fp)
+        """Broadcast scripts by notice file: (key, Script | None, diagnostics, when it holds).
+        The caller must not change the table (it is what the next save compares against)."""
+        return self._load_table("scripts", self.scripts_file, self.scripts_delta_file, settings_fp)
 
     def save_scripts(self, settings_fp: str, scripts: dict) -> None:
-        self._save(self.scripts_file, (settings_fp, scripts))
+        """Write only the entries that are not the very objects loaded, when they are few."""
+        self._save_table("scripts", self.scripts_file, self.scripts_delta_file, settings_fp, scripts)
+
+    def _load_table(self, name: str, base: Path, delta_file: Path, fingerprint: str) -> dict:
+        """A per-notice table saved under ``fingerprint``: the base file plus its small delta file."""
+        self._tables_seen.pop(name, None)
+        payload = self._load(base, remember=True)
+        try:
+            stored, table, token = payload
+        except (TypeError, ValueError):
+            return {}
+        if stored != fingerprint:
+            return {}
+        delta: dict = {}
+        extra = self._load(delta_file, remember=True)
+        try:
+            delta_token, delta_fp, delta = extra
+            if (delta_token, delta_fp) != (token, fingerprint):
+                raise ValueError
+        except (TypeError, ValueError):
+            delta = {}
+        table = dict(table)  # the loaded table may be remembered: patch a copy
+        for rel, entry in delta.items():
+            if entry is None:
+                table.pop(rel, None)
+            else:
+                table[rel] = entry
+        self._tables_seen[name] = (fingerprint, token, table, delta)
+        return table
+
+    def _save_table(self, name: str, base: Path, delta_file: Path, fingerprint: str, table: dict) -> None:
+        seen = self._tables_seen.pop(name, None)
+        if seen is not None and seen[0] == fingerprint:
+            _fp, token, before, delta = seen
+            delta = dict(delta)
+            for rel, entry in table.items():
+                if before.get(rel) is not entry:
+                    delta[rel] = entry
+            for rel in before.keys() - table.keys():
+                delta[rel] = None
+            if len(delta) <= max(64, len(table) // 20):
+                self._save(delta_file, (token, fingerprint, delta), remember=True)
+                return
+        token = os.urandom(8).hex()
+        self._save(base, (fingerprint, dict(table), token), remember=True)
+        try:
+            os.unlink(delta_file)
+        except OSError:
+            pass
 
     def load_checks(self, fingerprint: str) -> dict:
         """Editorial check results by notice file: (key, diagnostics)."""

@@ -168,6 +168,23 @@ def test_rebuilds_in_one_process_equal_cold_builds(tmp_path):
         _assert_pending_draft(incremental, name)
 
 
+def test_one_edit_writes_a_small_delta_of_the_scripts_cache(tmp_path):
+    """The scripts table (one entry per notice) is not rewritten whole for one edit."""
+    site = copy_site(tmp_path / "site")
+    _more_notices(site)
+    out = tmp_path / "out"
+    cache = site / ".cache" / "notice-pipeline"
+    assert run_build("--site", str(site), "--output", str(out)).returncode == 0
+    base = (cache / "scripts.cache").read_bytes()
+    for k, name in enumerate(["news-2.md", "extra-03.md"]):
+        edit(site / "content/2022/05" / name, "正文", f"正文（第{k}次修改）")
+        result = run_build("--site", str(site), "--output", str(out))
+        assert result.returncode == 0, result.stderr
+        assert (cache / "scripts.cache").read_bytes() == base
+        assert (cache / "scripts-delta.cache").exists()
+    assert_same_as_cold(site, out, tmp_path, FIXTURE_EPOCH, "two edits, scripts from base + delta")
+
+
 def test_no_change_build_leaves_output_alone(tmp_path):
     site = copy_site(tmp_path / "site")
     out = tmp_path / "out"

@@ -224,9 +224,9 @@ def plan(site: Site, cache=None) -> BroadcastPlan:
         hit = old.get(notice.source)
         if hit is not None and hit[0] == key and _holds(hit[3], now):
             script = hit[1]
-            if script is not None:
-                script = replace(script, expired=script.valid_until <= now)
-            fresh[notice.source] = (key, script, hit[2], hit[3])
+            if script is not None and script.expired != (script.valid_until <= now):
+                hit = (key, replace(script, expired=script.valid_until <= now), hit[2], hit[3])
+            fresh[notice.source] = hit  # the very object loaded when unchanged: the cache saves only the others
         else:
             todo.append((entry, slug, key))
     for (entry, _slug, key), (script, items, holds) in zip(todo, _prepare_all(site, settings, todo)):
@@ -238,7 +238,7 @@ def plan(site: Site, cache=None) -> BroadcastPlan:
             scripts.append(script)
             if not script.approved and not script.ended:
                 diags.notice(script.source, script.line, "broadcast-pending", pending_message(script))
-    if cache is not None and fresh != old:
+    if cache is not None and (len(fresh) != len(old) or any(old.get(k) is not v for k, v in fresh.items())):
         cache.save_scripts(settings_fp, fresh)
     scripts.sort(key=lambda s: (-s.severity, -s.notice_date.timestamp(), s.slug))
     return BroadcastPlan(settings, scripts, now, diags.sorted(),
@@ -247,11 +247,12 @@ def plan(site: Site, cache=None) -> BroadcastPlan:
 
 def _holds(holds: tuple | None, now: datetime) -> bool:
     """Does a prepared result still hold at ``now``?  ``holds`` is (end, ended): the result was
-    prepared on that side of ``end`` (an unapproved draft's window end); None: at any time."""
+    prepared on that side of ``end`` (an unapproved draft's window end, a POSIX timestamp);
+    None: at any time."""
     if holds is None:
         return True
     end, ended = holds
-    return (end <= now) == ended
+    return (end <= now.timestamp()) == ended
 
 
 # Work to compose, in hand-written scripts (about 0.4 ms each; an automatic draft costs about six):
@@ -481,7 +482,7 @@ def build_script(entry: Entry, raw, slug: str, settings: BroadcastSettings, now:
         if withdrawal is not None:
             return None, None
         ended = valid_until <= now
-        holds = (valid_until, ended)
+        holds = (valid_until.timestamp(), ended)
         if ended:
             return None, holds
     if not compose:
