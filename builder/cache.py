@@ -24,6 +24,7 @@ import hmac
 import os
 import shutil
 import time
+from itertools import chain
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -33,7 +34,7 @@ from .codeprint import code_digest
 from .diagnostics import Diagnostic
 from .notice import Notice
 
-FORMAT = 9  # bump whenever what is stored changes shape
+FORMAT = 10  # bump whenever what is stored changes shape
 
 
 def stamp(path: str | os.PathLike) -> tuple[int, int, int] | None:
@@ -68,9 +69,9 @@ class Manifest:
     search_key: str = ""  # digest of the notice pages the search index was built from
     search_stale: bool = False  # a preview kept an index older than the notice pages
     output_stamp: str = ""  # output_stamp() of output/ after that build (recognises a restored CI cache)
-    page_reads: dict = field(default_factory=dict)  # output path -> what the page read (pagedeps.Reads.frozen(), a str)
-    # output path -> (digest of the values it read, the owners it read them from), and every
-    # owner's version in that build (see pagedeps.SiteValues)
+    page_reads: dict = field(default_factory=dict)  # output path -> what the page read (pagedeps.Reads.frozen())
+    # output path -> digest of the values it read, and every owner's version in that build
+    # (see pagedeps.SiteValues)
     page_values: dict = field(default_factory=dict)
     owner_versions: dict = field(default_factory=dict)
     written: dict = field(default_factory=dict)  # output path -> (size, mtime seconds) as this build left it
@@ -81,17 +82,24 @@ def written_files(output: Path) -> dict:
 
     Whole seconds: a CI cache (tar, zip) restores output/ with the mtimes it had, but not
     always to the nanosecond (Python's tarfile and zip keep seconds)."""
-    found = {}
-    base = str(output)
-    for dirpath, _dirs, names in os.walk(base):
-        rel = os.path.relpath(dirpath, base)
-        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
-        for name in names:
+    found: dict = {}
+    pending = [(str(output), "")]
+    while pending:
+        directory, prefix = pending.pop()
+        try:
+            with os.scandir(directory) as it:
+                entries = list(it)
+        except OSError:
+            continue
+        for entry in entries:
             try:
-                st = os.lstat(os.path.join(dirpath, name))
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((entry.path, prefix + entry.name + "/"))
+                    continue
+                st = entry.stat(follow_symlinks=False)
             except OSError:
                 continue
-            found[prefix + name] = (st.st_size, st.st_mtime_ns // 1_000_000_000)
+            found[prefix + entry.name] = (st.st_size, st.st_mtime_ns // 1_000_000_000)
     return found
 
 
@@ -100,17 +108,9 @@ def damaged_files(output: Path, manifest: "Manifest") -> list[str] | None:
     them (output/ is verified, not trusted); None when the manifest has no record to compare."""
     if not manifest.written:
         return None
-    bad = []
-    base = str(output)
-    for rel in list(manifest.pages) + list(manifest.files):
-        try:
-            st = os.lstat(os.path.join(base, rel))
-            now = (st.st_size, st.st_mtime_ns // 1_000_000_000)
-        except OSError:
-            now = None
-        if now != manifest.written.get(rel):
-            bad.append(rel)
-    return sorted(bad)
+    now = written_files(output)
+    written = manifest.written
+    return sorted(rel for rel in chain(manifest.pages, manifest.files) if now.get(rel) != written.get(rel))
 
 
 def digest(*parts) -> str:
@@ -136,25 +136,17 @@ def output_id(output: Path) -> tuple:
     return (st.st_ino, st.st_dev, st.st_ctime_ns)
 
 
-def output_stamp(output: Path) -> str:
-    """Digest of the path, size and modification second of every file under ``output``.
+def output_stamp(output: Path, written: dict | None = None) -> str:
+    """Digest of the path, size and modification second of every file under ``output``
+    (``written``: :func:`written_files` of it, when already listed).
 
     A CI cache (Actions, GitLab) restores output/ as new files: output_id() differs,
     but tar and zip keep paths, sizes and mtimes, so the stamp recognises the same
     output and the next build can stay incremental.  ~60 ms for 12,000 files.
     """
-    entries = []
-    base = str(output)
-    for dirpath, dirs, names in os.walk(base):
-        dirs.sort()
-        rel = os.path.relpath(dirpath, base)
-        for name in sorted(names):
-            try:
-                st = os.lstat(os.path.join(dirpath, name))
-            except OSError:
-                return ""
-            entries.append((rel, name, st.st_size, int(st.st_mtime)))
-    return digest(entries) if entries else ""
+    if written is None:
+        written = written_files(output)
+    return digest(sorted(written.items())) if written else ""
 
 
 class BodyStore:

@@ -35,7 +35,7 @@ from .notice import Notice, version_of
 from .site import Entry
 
 MISSING = "\x00missing"
-ITEM_SEP, OWNER_SEP = "\x1e", "\x1f"
+NAME_SEP = "\x1f"
 ENTRY_LINKS = ("prev", "next")
 
 
@@ -55,16 +55,18 @@ class Reads:
         else:
             names.add(name)
 
-    def frozen(self) -> str | None:
-        """What the manifest stores: one string, items ``owner US name US name…`` separated by RS,
-        sorted (cheap to store and to split).  None (unknown: render again next time) in the
-        unlikely case that a notice's file name holds one of the two separators."""
-        items = [OWNER_SEP.join([owner] + sorted(names)) for owner, names in sorted(self.by_owner.items())]
-        text = ITEM_SEP.join(items)
-        if text.count(OWNER_SEP) != sum(len(n) for n in self.by_owner.values()) or \
-                text.count(ITEM_SEP) != max(len(items) - 1, 0):
-            return None
-        return text
+    def frozen(self) -> tuple | None:
+        """What the manifest stores: ``(owners, names)``, two tuples of the same length, sorted by
+        owner; ``names[i]`` is what was read of ``owners[i]``, sorted and joined by US.  Both hold
+        interned strings, which the cache file stores once however many pages share them.  None
+        (unknown: render again next time) in the unlikely case that a name holds the separator."""
+        owners, names = [], []
+        for owner, read in sorted(self.by_owner.items()):
+            if any(NAME_SEP in n for n in read):
+                return None
+            owners.append(sys.intern(owner))
+            names.append(sys.intern(NAME_SEP.join(sorted(read))))
+        return tuple(owners), tuple(names)
 
 
 class EntryView:
@@ -300,7 +302,7 @@ class SiteValues:
     in the site, a site-wide table) gets a *version* digesting everything a page can read
     through it (the whole notice, its entry's fields and properties with other entries by
     source; the whole table), and the manifest keeps the versions of the last build and, per
-    page, the digest of the values it read and the owners it read them from.  When none of a
+    page, the digest of the values it read (the owners it read them from are in its reads).  When none of a
     page's owners has another version now, the values it read are the same (they are a
     function of those owners' state), so their stored digest is the current one; otherwise
     the values are looked up again one by one.
@@ -339,23 +341,23 @@ class SiteValues:
         changed.update(o for o in old if o not in now)
         return frozenset(changed)
 
-    def values(self, reads: str | None) -> str | None:
+    def values(self, reads: tuple | None) -> str | None:
         """Digest of the current values of the recorded reads (``reads`` as :meth:`Reads.frozen`
-        wrote it, "" when nothing was read); None when unknown (the page must be rendered)."""
+        wrote it); None when unknown (the page must be rendered)."""
         if reads is None:
             return None
         memo = self._memo
         values = []
-        for item in reads.split(ITEM_SEP) if reads else ():
+        for item in zip(*reads):
             value = memo.get(item)
             if value is None:
-                value = memo[item] = self._compute(item)
+                value = memo[item] = self._compute(*item)
             values.append(value)
         return digest(values)
 
-    def _compute(self, item: str) -> str:
+    def _compute(self, owner: str, read: str) -> str:
         """A short digest of the current values of one owner's recorded names."""
-        owner, *names = item.split(OWNER_SEP)
+        names = read.split(NAME_SEP)
         if owner.startswith("@"):
             table = self.tables.get(owner)
             if table is None:
@@ -372,10 +374,9 @@ class SiteValues:
             if entry is None:  # gone (or no longer reachable): MISSING, so the page is rendered again
                 values = MISSING
             else:
-                rest = item[len(owner) + 1:]
-                getter = self._getters.get(rest)
+                getter = self._getters.get(read)
                 if getter is None:
-                    getter = self._getters[rest] = _Getter(names)
+                    getter = self._getters[read] = _Getter(names)
                 values = getter(entry, names)
         return blake2b(repr(values).encode("utf-8"), digest_size=12).hexdigest()
 
@@ -385,11 +386,12 @@ def page_key(static: str, values: str | None) -> str:
     return "" if values is None else digest(static, values)
 
 
-def owners_of(reads: str | None) -> tuple:
-    """The owners a page read from (``reads`` as :meth:`Reads.frozen` wrote it)."""
-    if not reads:
-        return ()
-    return tuple(sys.intern(item.partition(OWNER_SEP)[0]) for item in reads.split(ITEM_SEP))
+def interned(reads: tuple | None) -> tuple | None:
+    """``reads`` (as :meth:`Reads.frozen` wrote it) with interned strings again, e.g. after it
+    came back from a worker process, so that the cache file stores each string once."""
+    if reads is None:
+        return None
+    return tuple(map(sys.intern, reads[0])), tuple(map(sys.intern, reads[1]))
 
 
 _ENTRY_FIELDS = tuple(f.name for f in dataclasses.fields(Entry) if f.name != "notice")

@@ -358,7 +358,7 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
     todo = [job for job in jobs if not job.key or old_pages.get(job.path) != job.key]
     pages = {job.path: job.key for job in jobs}  # rendered pages get their key once rendered
     page_reads = {job.path: old_reads[job.path] for job in jobs if job.key and job.path in old_reads}
-    page_values = {job.path: (job.values, job.owners) for job in jobs if job.key}
+    page_values = {job.path: job.values for job in jobs if job.key}
 
     reporter.stage("生成订阅源、站点地图与静态文件")
     files: dict[str, str] = {}
@@ -448,9 +448,7 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
         reporter.stage(f"生成页面（{len(todo)} / {len(jobs)}）")
         for index, reads in _render_pages(renderer, todo, staging, reporter, options.jobs):
             job = todo[index]
-            pages[job.path], values, owners = renderer.key(job, reads)
-            page_reads[job.path] = reads
-            page_values[job.path] = (values, owners)
+            pages[job.path], page_values[job.path], page_reads[job.path] = renderer.key(job, reads)
         if shards_todo:  # the same shards, now keyed by the pages as rendered
             redo = {s.name for s in shards_todo}
             shards_all = plan_shards([(job.path, pages[job.path]) for job in jobs if job.method == "notice_page"])
@@ -472,8 +470,8 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
         staging.abort()
         raise
     new_manifest.output_id = output_id(output)
-    new_manifest.output_stamp = output_stamp(output)
     new_manifest.written = written_files(output)
+    new_manifest.output_stamp = output_stamp(output, new_manifest.written)
     cache.save_manifest(new_manifest)
     if staging.note:
         result.notes.append(staging.note)

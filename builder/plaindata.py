@@ -30,6 +30,7 @@ import importlib
 import marshal
 import os
 import sys
+from itertools import chain
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -134,6 +135,26 @@ def _same(new: list, old) -> bool:
     return True
 
 
+_SEQUENCES = frozenset((tuple, list))
+_PLAIN_OR_SEQUENCE = _PLAIN | _SEQUENCES
+
+
+def _all_plain(items, depth: int = 3) -> bool:
+    """Whether ``items`` (a sized collection) hold only plain values, or tuples and lists of them
+    nested up to ``depth`` levels: checked with C-level iteration, so that the big tables of the
+    cache (thousands of strings and stamps) are not walked value by value in Python."""
+    types = set(map(type, items))
+    if types <= _PLAIN:
+        return True
+    if depth == 0 or not types <= _PLAIN_OR_SEQUENCE:
+        return False
+    if types <= _SEQUENCES:
+        inner = list(chain.from_iterable(items))
+    else:
+        inner = list(chain.from_iterable([i for i in items if type(i) in _SEQUENCES]))
+    return _all_plain(inner, depth - 1)
+
+
 def _enc(x):
     """Plain data stays as it is (the same object); a container holding anything else
     becomes a tagged tuple, so that decoding walks only the tagged part."""
@@ -141,9 +162,13 @@ def _enc(x):
     if t in _PLAIN:
         return x
     if t is tuple or t is list:
+        if len(x) > 16 and _all_plain(x):
+            return x
         items = [_enc(v) for v in x]
         return x if _same(items, x) else (_E, "T" if t is tuple else "L", *items)
     if t is dict:
+        if len(x) > 16 and _all_plain(x.keys(), 0) and _all_plain(x.values()):
+            return x
         items = [_enc(v) for kv in x.items() for v in kv]
         if _same(items, (v for kv in x.items() for v in kv)):
             return x
@@ -237,7 +262,7 @@ def _tagged(x: tuple):
     if len(x) != len(fields) + 2:
         raise CacheFormatError(f"{tag}: {len(x) - 2} fields, expected {len(fields)}")
     obj = object.__new__(cls)  # no __init__/__post_init__: the values are those that were saved
-    values = [_dec(v) for v in x[2:]]
+    values = [_tagged(v) if type(v) is tuple and v and v[0] is _E else v for v in x[2:]]  # _dec, inlined
     if slots:
         for name, value in zip(fields, values):
             object.__setattr__(obj, name, value)

@@ -150,7 +150,6 @@ class PageJob:
     args: tuple
     static: str = ""
     values: str | None = None  # digest of the values the page read last time, as they are now
-    owners: tuple = ()  # whose values those are (pagedeps.owners_of)
 
 
 @dataclass(frozen=True)
@@ -254,7 +253,7 @@ class Renderer:
              versions: dict | None = None) -> list[PageJob]:
         """Every HTML page of the site.  From the manifest: ``reads``, path -> what the page read
         when it was last rendered (a page without one gets the key "": it must be rendered);
-        ``values``, path -> (digest of those values then, their owners); ``versions``, every
+        ``values``, path -> digest of those values then; ``versions``, every
         owner's version then (see :class:`pagedeps.SiteValues`)."""
         site, config = self.site, self.config
         reads = reads or {}
@@ -267,15 +266,13 @@ class Renderer:
             page = getattr(self, method)(*args)
             static = digest(common, method, page.template, page.path, pagedeps.describe(page.context))
             old = reads.get(page.path)
-            if not isinstance(old, str):
+            if not isinstance(old, tuple):
                 jobs.append(PageJob(page.path, "", method, args, static))
                 return
-            kept = values.get(page.path)
-            if changed is not None and kept is not None and changed.isdisjoint(kept[1]):
-                now, owners = kept  # none of its owners changed: nor did the values it read
-            else:
-                now, owners = self.values.values(old), pagedeps.owners_of(old)
-            jobs.append(PageJob(page.path, pagedeps.page_key(static, now), method, args, static, now, owners))
+            now = values.get(page.path)
+            if now is None or changed is None or not changed.isdisjoint(old[0]):
+                now = self.values.values(old)  # else none of its owners changed: nor did the values it read
+            jobs.append(PageJob(page.path, pagedeps.page_key(static, now), method, args, static, now))
 
         job("home_page")
         for index in range(len(site.entries)):
@@ -323,10 +320,11 @@ class Renderer:
         data = self._render_page(page.template, page.path, context, reads)
         return data, reads.frozen()
 
-    def key(self, job: PageJob, reads: str | None) -> tuple[str, str | None, tuple]:
-        """The key of a page just rendered, from what it read; with the digest of those values and their owners."""
+    def key(self, job: PageJob, reads: tuple | None) -> tuple[str, str | None, tuple | None]:
+        """The key of a page just rendered, from what it read; with the digest of those values and
+        the reads to keep (:func:`pagedeps.interned`)."""
         values = self.values.values(reads)
-        return pagedeps.page_key(job.static, values), values, pagedeps.owners_of(reads)
+        return pagedeps.page_key(job.static, values), values, pagedeps.interned(reads)
 
     def _render_page(self, name: str, path: str, context: dict, reads) -> bytes:
         full = dict(self.common)
