@@ -401,11 +401,13 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
     shards_todo: list = []
     shards_all: list = []
     if search_on:
-        from .search import LISTING, pagefind_available, plan_shards, shard_of
+        from .search import LISTING, MEMORY_BUDGET_MB, pagefind_available, plan_shards, shard_of
+
+        budget_mb = site.config.search.memory_mb or MEMORY_BUDGET_MB
 
         # A page to render counts as changed here; the shards are keyed by the rendered keys below.
         shards_all = plan_shards([(job.path, pages[job.path] if job not in todo_set else "") for job in jobs
-                                  if job.method == "notice_page"])
+                                  if job.method == "notice_page"], budget_mb=budget_mb)
         search_key = digest(fingerprint, [s.key for s in shards_all])
         old_index = {p: k for p, k in old_files.items() if p.startswith(SEARCH_DIR)}
         if manifest is not None and old_index and manifest.search_key != search_key and not options.fresh_search:
@@ -451,7 +453,8 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
             pages[job.path], page_values[job.path], page_reads[job.path] = renderer.key(job, reads)
         if shards_todo:  # the same shards, now keyed by the pages as rendered
             redo = {s.name for s in shards_todo}
-            shards_all = plan_shards([(job.path, pages[job.path]) for job in jobs if job.method == "notice_page"])
+            shards_all = plan_shards([(job.path, pages[job.path]) for job in jobs if job.method == "notice_page"],
+                                     budget_mb=budget_mb)
             shards_todo = [s for s in shards_all if s.name in redo]
             search_key = digest(fingerprint, [s.key for s in shards_all])
         reporter.stage("写入其他文件")

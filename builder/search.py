@@ -9,7 +9,8 @@ a search for 疫情防控 or 停水 finds the words inside running text.
 Pagefind has no incremental mode, and with Chinese segmentation one process holds
 about 0.6 MB per page (5.9 GB for 10,000 notices in one index).  So the notices are
 indexed in shards: the months of one year, packed in date order into groups of at
-most ``shard_size`` pages (500, doubled until there are at most ``MAX_SHARDS``).  Each
+most 500 pages, more while there would be over ``MAX_SHARDS`` of them, never more than one
+Pagefind process can hold within the memory budget (see :func:`plan_shards`).  Each
 shard is its own Pagefind bundle in ``pagefind/<first month>/`` and is keyed by the
 page keys of its notices: a build re-indexes only the shards whose pages changed, and
 since every shard is a pure function of its pages, an incremental build writes the
@@ -93,22 +94,20 @@ def _pagefind_version() -> str:
 
 
 def shard_size(pages: int) -> int:
+    """The starting shard size for a site of ``pages`` notices (500, doubled past MAX_SHARDS)."""
     size = SHARD_PAGES
     while -(-pages // size) > MAX_SHARDS:
         size *= 2
     return size
 
 
-def plan_shards(notice_pages: list[tuple[str, str]], size: int | None = None) -> list[Shard]:
-    """Group notice pages (``YYYY/MM/slug.html``, page key) into shards, oldest first.
+def largest_shard(budget_mb: int = MEMORY_BUDGET_MB) -> int:
+    """Pages one Pagefind process can index within the memory budget (never below SHARD_PAGES)."""
+    return max(SHARD_PAGES, int((budget_mb - PAGEFIND_BASE_MB) / PAGEFIND_PAGE_MB))
 
-    Months never split and shards never cross a year, so a new notice changes at most
-    the shards of its own year, and an edit changes exactly one shard.
-    """
-    months: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for path, key in notice_pages:
-        months[path.rpartition("/")[0]].append((path, key))
-    size = size or shard_size(len(notice_pages))
+
+def _group(months: dict[str, list], size: int) -> list[list[str]]:
+    """Consecutive months of one year, packed in date order into groups of at most ``size`` pages."""
     groups: list[list[str]] = []
     count = 0
     for month in sorted(months):
@@ -118,6 +117,33 @@ def plan_shards(notice_pages: list[tuple[str, str]], size: int | None = None) ->
             count = 0
         groups[-1].append(month)
         count += n
+    return groups
+
+
+def plan_shards(notice_pages: list[tuple[str, str]], size: int | None = None,
+                budget_mb: int = MEMORY_BUDGET_MB) -> list[Shard]:
+    """Group notice pages (``YYYY/MM/slug.html``, page key) into shards, oldest first.
+
+    Months never split and shards never cross a year, so a new notice changes at most
+    the shards of its own year, and an edit changes exactly one shard.  Without a fixed
+    ``size``, shards start at :func:`shard_size` pages and grow (doubling) while the months,
+    packed, would still make more than MAX_SHARDS shards (a site with ~300 notices a month
+    packs one month per 500-page shard) -- but never past what one Pagefind process can
+    index within ``budget_mb``: memory is a hard limit, the number of shards the browser
+    merges a soft one.
+    """
+    months: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for path, key in notice_pages:
+        months[path.rpartition("/")[0]].append((path, key))
+    if size is not None:
+        groups = _group(months, size)
+    else:
+        cap = largest_shard(budget_mb)
+        size = min(shard_size(len(notice_pages)), cap)
+        groups = _group(months, size)
+        while len(groups) > MAX_SHARDS and size < cap:
+            size = min(size * 2, cap)
+            groups = _group(months, size)
     version = _pagefind_version()
     from .cache import digest
 
@@ -218,12 +244,12 @@ def build_shards(site_dir: Path, shards: list[Shard], jobs: int | None = None,
 
 
 def build_search_index(site_dir: Path, notice_pages: list[tuple[str, str]] | None = None,
-                       jobs: int | None = None) -> SearchIndex:
+                       jobs: int | None = None, budget_mb: int = MEMORY_BUDGET_MB) -> SearchIndex:
     """Cold index of every notice page under ``site_dir`` (all shards) plus the listing."""
     if notice_pages is None:
         notice_pages = [(p.relative_to(site_dir).as_posix(), "") for p in sorted(site_dir.glob("[0-9]*/[0-9]*/*.html"))]
-    shards = plan_shards(notice_pages)
-    index = build_shards(site_dir, shards, jobs)
+    shards = plan_shards(notice_pages, budget_mb=budget_mb)
+    index = build_shards(site_dir, shards, jobs, budget_mb)
     if not index.warning or index.written:
         built = {shard_of(p) for p in index.written}
         data = listing([s for s in shards if s.name in built])

@@ -95,6 +95,31 @@ def test_shards_keep_months_whole_stay_within_a_year_and_grow_past_the_browser_l
     assert shard_size(10_000) == SHARD_PAGES and -(-100_000 // shard_size(100_000)) <= MAX_SHARDS
 
 
+def test_busy_months_grow_shards_up_to_the_memory_budget_not_past_it():
+    """~300 notices a month: one month per 500-page shard would make 96 shards for the browser to merge."""
+    from builder.search import MAX_SHARDS, PAGEFIND_BASE_MB, PAGEFIND_PAGE_MB, largest_shard, plan_shards
+
+    def site(per_month: int) -> list[tuple[str, str]]:
+        return [(f"{y}/{m:02d}/n{i}.html", "k") for y in range(2019, 2027) for m in range(1, 13)
+                for i in range(per_month)]
+
+    def memory_mb(shard) -> float:
+        return PAGEFIND_BASE_MB + PAGEFIND_PAGE_MB * shard.pages
+
+    busy = plan_shards(site(300))  # 28,800 notices
+    assert len(busy) <= MAX_SHARDS and all(memory_mb(s) <= 1024 for s in busy), [s.pages for s in busy]
+    assert len(plan_shards(site(300), size=500)) == 96  # what the page count alone gave
+    # ~1,000 a month (96,000 notices): two months would not fit one process's budget, so the
+    # browser limit gives way; a bigger budget (search.memory_mb) buys fewer, bigger shards.
+    huge = plan_shards(site(1000))
+    assert len(huge) == 96 and all(s.pages == 1000 for s in huge)
+    assert largest_shard(1024) < 2000
+    roomy = plan_shards(site(1000), budget_mb=4096)
+    assert len(roomy) <= MAX_SHARDS and all(memory_mb(s) <= 4096 for s in roomy)
+    # a month is never split, even when it alone is over the budget
+    assert [s.pages for s in plan_shards([("2024/06/n%d.html" % i, "k") for i in range(3000)])] == [3000]
+
+
 @pytest.mark.skipif(not pagefind_available(), reason="pagefind[extended] is not installed")
 def test_one_edit_reindexes_one_shard_and_equals_a_cold_build(tmp_path):
     """The example site spans 2020-2026 (three shards); editing the oldest notice re-indexes its
