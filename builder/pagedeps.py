@@ -291,7 +291,7 @@ def describe(context: dict) -> list:
         elif callable(value) and not isinstance(value, type) and hasattr(value, "__qualname__"):
             parts.append((name, "F", getattr(value, "__module__", ""), value.__qualname__))
         else:
-            parts.append((name, repr(value)))
+            parts.append((name, value))  # digest() takes the repr of the whole description once
     return parts
 
 

@@ -59,6 +59,38 @@ def exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(a))
 
 
+def _hold(folder: Path) -> int:
+    """An open descriptor of ``folder`` holding an exclusive lock on it (the deleter's)."""
+    import fcntl
+
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _being_deleted(folder: Path) -> bool:
+    """A previous build's deleter is still at work on ``folder`` (it holds the folder's lock):
+    leave it to it instead of deleting the same files on this build's time.  A deleter that was
+    killed holds nothing, and the folder is deleted here."""
+    try:
+        import fcntl
+
+        fd = os.open(folder, os.O_RDONLY)
+    except (ImportError, OSError):
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)  # also releases the lock taken just now
+    return False
+
+
 class OutputLock:
     """An exclusive lock on ``.<output>.lock`` beside the output folder."""
 
@@ -123,7 +155,7 @@ class Staging:
             trash = [self.parent / n for n in os.listdir(self.parent) if n.startswith(prefix)]
         except OSError:
             trash = []
-        for stale in (self.dir, self.old, *trash):
+        for stale in (self.dir, self.old, *(t for t in trash if not _being_deleted(t))):
             if stale.exists():
                 shutil.rmtree(stale, ignore_errors=True)
 
@@ -281,11 +313,15 @@ class Staging:
             shutil.rmtree(tree, ignore_errors=True)
             return
         trash = self.parent / f".{self.output.name}.trash-{os.getpid()}-{time.time_ns():x}"
+        held = None
         try:
             os.rename(tree, trash)
+            held = _hold(trash)  # inherited by the deleter: the next build leaves this folder to it
             pid = os.fork()
         except OSError:
-            shutil.rmtree(tree, ignore_errors=True)
+            if held is not None:
+                os.close(held)
+            shutil.rmtree(trash if trash.exists() else tree, ignore_errors=True)
             return
         if pid == 0:  # pragma: no cover - child: start the deleter and leave at once
             try:
@@ -294,10 +330,13 @@ class Staging:
                     null = os.open(os.devnull, os.O_RDWR)
                     for fd in (0, 1, 2):
                         os.dup2(null, fd)
-                    os.closerange(3, 65536)  # e.g. the output lock: the next build must not wait for us
+                    # e.g. the output lock: the next build must not wait for us (the folder's own lock stays)
+                    os.closerange(3, held)
+                    os.closerange(held + 1, 65536)
                     shutil.rmtree(trash, ignore_errors=True)
             finally:
                 os._exit(0)
+        os.close(held)
         os.waitpid(pid, 0)
 
     def _sync_into_mount(self) -> None:

@@ -244,3 +244,25 @@ def test_busy_output_falls_back_to_sync(two_sites, tmp_path, monkeypatch, capsys
     assert cli.main(["--site", str(sites["B"]), "--output", str(output)]) == 0
     assert "是挂载点" in capsys.readouterr().err
     assert tree_digest(output) == refs["B"] and leftovers(output) == []
+
+
+def test_a_previous_sites_folder_its_deleter_still_holds_is_left_to_it(tmp_path):
+    """A big previous site is deleted by a detached process; the next build must not delete the
+    same files again on its own time while that process is at work, but must delete what a
+    killed deleter left."""
+    from builder.publish import Staging
+
+    output = tmp_path / "output"
+    output.mkdir()
+    trash = tmp_path / ".output.trash-1-1"
+    (trash / "2022" / "05").mkdir(parents=True)
+    (trash / "2022" / "05" / "a.html").write_text("旧", encoding="utf-8")
+    deleter = os.open(trash, os.O_RDONLY)  # what the deleter holds while it works
+    fcntl.flock(deleter, fcntl.LOCK_EX)
+    try:
+        Staging(output).recover()
+        assert trash.exists()
+    finally:
+        os.close(deleter)
+    Staging(output).recover()  # the deleter died: its folder goes now
+    assert not trash.exists() and output.is_dir()
