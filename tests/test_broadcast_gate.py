@@ -282,6 +282,21 @@ def test_ended_drafts_nobody_approved_are_not_composed_but_approved_ones_are_sti
     assert not (out / "broadcast/old-tingshui.txt").exists()
 
 
+def test_editing_a_notice_but_not_its_script_rewrites_no_broadcast_file(tmp_path):
+    """The broadcast files are keyed by the script itself: a body edit under a hand-written script
+    re-renders the notice page only -- not the script, index.json or the broadcaster page."""
+    site = copy(tmp_path)
+    out = tmp_path / "out"
+    build(site, out)
+    files = ["broadcast/index.html", "broadcast/index.json", "broadcast/zhaopin.txt", "broadcast/zhaopin.ssml"]
+    inodes = {f: (out / f).stat().st_ino for f in files}
+    path = site / "content/2026/06/zhaopin.md"
+    path.write_text(read(path) + "\n报名表可在市人社局网站下载。\n", encoding="utf-8")
+    build(site, out)
+    assert "报名表可在市人社局网站下载" in read(out / "2026/06/zhaopin.html")
+    assert {f: (out / f).stat().st_ino for f in files} == inodes
+
+
 def test_scripts_composed_over_both_cores_equal_those_composed_in_one(monkeypatch):
     from builder.broadcast import script
     from builder.site import load_site

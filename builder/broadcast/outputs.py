@@ -191,8 +191,10 @@ def broadcast_files(plan: BroadcastPlan, renderer: Renderer, audio: dict[str, by
                     previous: Path | None = None) -> Iterator[tuple[str, str, bytes | None]]:
     """Yield (path, key, bytes) for every file under broadcast/; bytes is None when ``known`` has the key.
 
-    A script's files are keyed by its composition key (notice, URL, slug, settings) and
-    whether it has expired, so an incremental build rewrites only the scripts an edit touches.
+    A script's files are keyed by the digest of the script itself (``plan.keys``: everything the
+    files show) and whether it has expired, so an incremental build rewrites only the scripts an
+    edit changed -- not those of a notice whose edit left its script as it was -- and
+    ``index.json`` and the broadcaster page only when a script they list changed.
     ``previous`` is the output folder of the previous build: a CAP alert that changed since
     is sent as an Update referencing the versions published there (see :mod:`.cap`).
     """

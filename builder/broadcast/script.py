@@ -39,7 +39,7 @@ STATUS_SPELLINGS = {
     APPROVED: ("已审核", "已审", "审核通过", "已通过", "通过", "已审定", "approved", "reviewed", "ok"),
     PENDING: ("待审核", "待审", "未审核", "未审", "审核中", "pending", "draft"),
 }
-SCRIPT_FORMAT = 3  # bump when Script's fields change (the scripts cache is keyed by it)
+SCRIPT_FORMAT = 4  # bump when Script's fields change (the scripts cache is keyed by it)
 _ASCII_PUNCT = str.maketrans({",": "，", ";": "；", ":": "：", "!": "！", "?": "？"})
 _REGION_SPLIT = re.compile(r"\s*[,，、;；]\s*")
 
@@ -136,7 +136,7 @@ class BroadcastPlan:
     scripts: list[Script]  # ordered by severity, then newest first
     now: datetime
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    keys: dict[str, str] = field(default_factory=dict)  # notice source -> composition key of its script
+    keys: dict[str, str] = field(default_factory=dict)  # notice source -> digest of its script as prepared
 
     def by_source(self) -> dict[str, Script]:
         return {s.source: s for s in self.scripts}
@@ -225,14 +225,15 @@ def plan(site: Site, cache=None) -> BroadcastPlan:
         if hit is not None and hit[0] == key and _holds(hit[3], now):
             script = hit[1]
             if script is not None and script.expired != (script.valid_until <= now):
-                hit = (key, replace(script, expired=script.valid_until <= now), hit[2], hit[3])
+                hit = (key, replace(script, expired=script.valid_until <= now), hit[2], hit[3], hit[4])
             fresh[notice.source] = hit  # the very object loaded when unchanged: the cache saves only the others
         else:
             todo.append((entry, slug, key))
     for (entry, _slug, key), (script, items, holds) in zip(todo, _prepare_all(site, settings, todo)):
-        fresh[entry.notice.source] = (key, script, items, holds)
+        # what the output files show of it: an edit that leaves the script as it was rewrites nothing
+        fresh[entry.notice.source] = (key, script, items, holds, digest(repr(script)) if script is not None else "")
     for source in sorted(fresh):
-        _key, script, items, _holds_ = fresh[source]
+        _key, script, items, _holds_, _shown = fresh[source]
         diags.extend(items)
         if script is not None:
             scripts.append(script)
@@ -242,7 +243,7 @@ def plan(site: Site, cache=None) -> BroadcastPlan:
         cache.save_scripts(settings_fp, fresh)
     scripts.sort(key=lambda s: (-s.severity, -s.notice_date.timestamp(), s.slug))
     return BroadcastPlan(settings, scripts, now, diags.sorted(),
-                         keys={source: entry[0] for source, entry in fresh.items()})
+                         keys={source: entry[4] for source, entry in fresh.items()})
 
 
 def _holds(holds: tuple | None, now: datetime) -> bool:
