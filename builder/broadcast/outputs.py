@@ -206,7 +206,7 @@ def broadcast_files(plan: BroadcastPlan, renderer: Renderer, audio: dict[str, by
     area_name = settings.regions.county.name if settings.regions.county else (settings.locality or site.config.title)
     keys = {}
     for script in sorted(plan.on_air(), key=lambda s: s.slug):  # drafts awaiting review get no files
-        key = digest(fingerprint, plan.keys.get(script.source, repr(script)), script.expired,
+        key = digest(fingerprint, plan.keys.get(script.source) or repr(script), script.expired,
                      audio_seconds.get(script.slug))
         keys[script.slug] = key
         if script.has_cap:
@@ -238,7 +238,7 @@ def broadcast_files(plan: BroadcastPlan, renderer: Renderer, audio: dict[str, by
         yield playlist_path(playlist), digest(data), data
     index_key = digest(fingerprint, f"{plan.now:%Y-%m-%d}", sorted(keys.items()),
                        [(p.day, p.region.code if p.region else "", [i.script.slug for i in p.items]) for p in lists],
-                       [(s.slug, plan.keys.get(s.source, repr(s))) for s in plan.pending()])
+                       [(s.slug, plan.keys.get(s.source) or repr(s)) for s in plan.pending()])
     path = f"{DIR}/index.json"
     yield path, index_key, None if known.get(path) == index_key else index_json(plan, site.config.base_url, lists,
                                                                                  audio_seconds)

@@ -10,8 +10,10 @@ with every problem as a :class:`Diagnostic`.  Rendering the files is
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Callable
 
 from .. import __version__
@@ -165,19 +167,14 @@ def file_names(entries: list[Entry], diags: Diagnostics) -> dict[str, str]:
     Notices sharing a slug get ``slug-YYYYMM``; when that (or any) name is still taken -- a
     third notice whose own slug is ``a-202205`` -- later files in source order get a free
     ``-2``, ``-3``… name, deterministically, with a warning naming both files."""
-    counts: dict[str, int] = {}
-    for entry in entries:
-        counts[entry.notice.slug] = counts.get(entry.notice.slug, 0) + 1
-    ordered = sorted(entries, key=lambda e: e.notice.source)
-    wanted = {}
-    for entry in ordered:
-        slug = entry.notice.slug
-        wanted[entry.notice.source] = f"{slug}-{entry.date:%Y%m}" if counts[slug] > 1 else slug
+    rows = sorted(((e.notice.source, e.notice.slug, e) for e in entries), key=itemgetter(0))
+    counts = Counter(slug for _source, slug, _entry in rows)
+    wanted = {source: f"{slug}-{entry.date:%Y%m}" if counts[slug] > 1 else slug for source, slug, entry in rows}
     taken: dict[str, str] = {}  # name -> source
     reserved = set(wanted.values())
     names: dict[str, str] = {}
-    for entry in ordered:
-        source, name = entry.notice.source, wanted[entry.notice.source]
+    for source, _slug, _entry in rows:
+        name = wanted[source]
         if name in taken:
             n = 2
             while f"{name}-{n}" in taken or f"{name}-{n}" in reserved:
