@@ -8,7 +8,9 @@ Two things are remembered between builds:
 * per output folder, a manifest: the key of every page written and what its
   rendering read (see builder.pagedeps), the files of the input tree as last
   seen, the render fingerprint (site.yaml, templates, the builder's code and
-  libraries, see builder.codeprint) and the next
+  libraries: nothing to do when unchanged), each output stage's own fingerprint
+  (the code that stage can run, see builder.codeprint, and the config parts it
+  reads) and the next
   moment at which time alone changes the site (a ``publish_at`` or
   ``expires`` falling due).
 
@@ -56,7 +58,8 @@ class CachedNotice:
 
 @dataclass
 class Manifest:
-    render_fp: str = ""
+    render_fp: str = ""  # pipeline.render_fingerprint: everything outside content/ (nothing to do when equal)
+    stages: dict = field(default_factory=dict)  # stage -> its fingerprint (pipeline.StageFingerprints)
     output_id: tuple = ()
     inputs: dict = field(default_factory=dict)  # site-relative path -> stamp, every file under content/
     now_boundary: datetime | None = None  # the site changes by itself at this moment
@@ -367,7 +370,8 @@ class BuildCache:
         self._notices_seen: tuple | None = None  # what load_notices returned, to save a delta against
         # Body HTML is stored by the notice file's digest: one store per builder code (Markdown
         # rendering fixes, library upgrades), so a changed renderer never serves an old body.
-        self.bodies = BodyStore(self.dir / f"bodies-{code_digest()[:16]}", read_only)
+        # Bodies are made by the parsing code (builder.site and what it imports: markup, reader, notice…).
+        self.bodies = BodyStore(self.dir / f"bodies-{code_digest('builder.site')[:16]}", read_only)
         self.scripts_file = self.dir / "scripts.cache"
         self.scripts_delta_file = self.dir / "scripts-delta.cache"
         self._tables_seen: dict[str, tuple] = {}  # table name -> what _load_table returned, to save a delta against

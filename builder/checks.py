@@ -560,8 +560,9 @@ def check_site(site, cache=None, jobs: int | None = None) -> list[Diagnostic]:
     diags = Diagnostics()
     lexicon = terms_mod.load_term_list(site.root, site.config, diags)
     settings = site.config.report("check", diags)
-    # What the checks read of site.yaml: the typed config (not the deploy targets), check:, terms:.
-    fingerprint = digest(__version__, code_digest(), repr(lexicon), repr(settings), repr(replace(site.config, deploy=None)))
+    # What the checks read of site.yaml: the typed config's core (not deploy:, broadcast:), check:, terms:;
+    # the code: this module and what it can import.
+    fingerprint = digest(__version__, code_digest(__name__), repr(lexicon), repr(settings), repr(site.config.core()))
     old = cache.load_checks(fingerprint) if cache is not None else {}
     fresh: dict[str, tuple] = {}
     notices = [e.notice for e in site.entries]

@@ -8,7 +8,8 @@ reaches — lists, neighbours, related notices, their neighbours, the body — g
 so the record is complete for any template a site supplies, built-in or its own.
 
 A page's key is ``digest(static, values of what it read)``, where *static* digests the template,
-the path, the fingerprint (templates, builder code, site.yaml) and the context it is given by
+the path, the pages fingerprint (templates, the builder modules pages can run, the config they see:
+see pipeline.stage_fingerprints) and the context it is given by
 identity (which notices, in which order, the pager…), and the values are looked up in the
 current site.  An incremental build re-renders a page exactly when that key differs from the
 key stored after its last rendering: a template is a deterministic function of its context and

@@ -115,21 +115,11 @@ def site_yaml_files(site_dir: Path) -> list[Path]:
     return sorted(found)
 
 
-def render_fingerprint(site_dir: Path, base_url: str, include_drafts: bool, audio: bool = False) -> str:
-    """Everything outside content/ that can change an output: site.yaml and the other YAML files
-    beside it (pronunciation lexicon, term lists), templates, the builder's code and libraries."""
-    h = hashlib.blake2b(digest_size=16)
-    h.update(repr((__version__, base_url, include_drafts, audio)).encode())
-    from .config import CONFIG_FILE
-    from .config.deploy import without_deploy_section
-
-    for file in site_yaml_files(site_dir):
-        h.update(str(file.relative_to(site_dir)).encode())
-        data = file.read_bytes()
-        h.update(without_deploy_section(data) if file.name == CONFIG_FILE else data)  # deploy targets render nothing
-    h.update(code_digest().encode())  # every builder module and the libraries' versions
+def templates_digest(site_dir: Path) -> str:
+    """The site's own templates/ (when it has one) and the built-in templates, names and bytes."""
     from .render import BUILTIN_TEMPLATES
 
+    h = hashlib.blake2b(digest_size=16)
     own = (site_dir / "templates").resolve()
     for base in ([own] if own.is_dir() and own != BUILTIN_TEMPLATES else []) + [BUILTIN_TEMPLATES]:
         for file in sorted(base.rglob("*")):
@@ -137,6 +127,66 @@ def render_fingerprint(site_dir: Path, base_url: str, include_drafts: bool, audi
                 h.update(str(file.relative_to(base)).encode())
                 h.update(file.read_bytes())
     return h.hexdigest()
+
+
+def _yaml_digest(site_dir: Path, with_site_yaml: bool = True) -> str:
+    """site.yaml without its ``deploy:`` block (deploy targets render nothing) and the other YAML files
+    beside it (pronunciation lexicon, term lists), names and bytes."""
+    from .config import CONFIG_FILE
+    from .config.deploy import without_deploy_section
+
+    h = hashlib.blake2b(digest_size=16)
+    for file in site_yaml_files(site_dir):
+        rel = file.relative_to(site_dir)
+        if str(rel) == CONFIG_FILE and not with_site_yaml:
+            continue
+        h.update(str(rel).encode())
+        data = file.read_bytes()
+        h.update(without_deploy_section(data) if str(rel) == CONFIG_FILE else data)
+    return h.hexdigest()
+
+
+def render_fingerprint(site_dir: Path, base_url: str, include_drafts: bool, audio: bool = False,
+                       templates: str | None = None) -> str:
+    """Everything outside content/ that can change what a build does: site.yaml (but its deploy
+    targets) and the other YAML files beside it, templates, the whole builder and its libraries.
+    Equal to the last build's (and content/ unchanged): nothing to do.  Which outputs a change
+    re-renders is decided by the stages' own fingerprints (:func:`stage_fingerprints`)."""
+    return digest(__version__, base_url, include_drafts, audio, _yaml_digest(site_dir), code_digest(),
+                  templates or templates_digest(site_dir))
+
+
+@dataclass(frozen=True)
+class StageFingerprints:
+    """Per output stage, everything outside content/ its output can depend on: the builder modules it
+    can run (:func:`~builder.codeprint.code_digest` of its entry module), the parts of the typed
+    config it reads, and templates where it renders them.  Content enters by the stages' own keys."""
+
+    pages: str  # HTML pages (and the page keys' validity: what a page read last time)
+    feeds: str  # RSS / Atom
+    broadcast: str  # broadcast/ (scripts, playlists, SSML, CAP, the broadcaster's page)
+    search: str  # pagefind/ (its shards are also keyed by the pages' keys)
+
+    def as_dict(self) -> dict:
+        return {"pages": self.pages, "feeds": self.feeds, "broadcast": self.broadcast, "search": self.search}
+
+
+def stage_fingerprints(site_dir: Path, config, include_drafts: bool, audio: bool = False,
+                       templates: str | None = None) -> StageFingerprints:
+    """The config parts: ``config.core()`` (site, columns, home, footer, search, xxgk; what
+    templates see as ``site``) for pages, feeds and the broadcaster's page; ``broadcast``/
+    ``regions`` and the YAML files beside site.yaml (the pronunciation lexicon) for the broadcast
+    outputs only; ``search`` for the index.  ``deploy``, ``check``, ``terms`` are in none."""
+    templates = templates or templates_digest(site_dir)
+    core = repr(config.core())
+    common = (__version__, include_drafts)
+    return StageFingerprints(
+        pages=digest(common, code_digest("builder.render"), templates, core),
+        feeds=digest(common, code_digest("builder.feeds"), core),
+        broadcast=digest(common, code_digest("builder.broadcast.outputs"), templates, core, repr(config.broadcast),
+                         audio, _yaml_digest(site_dir, with_site_yaml=False)),
+        search=digest(common, code_digest("builder.search"), repr(config.search)),
+    )
 
 
 def load(options: BuildOptions, reporter: Reporter, cache: BuildCache | None = None) -> Site:
@@ -285,7 +335,9 @@ def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) 
     if options.base_url:
         config = config.with_base_url(options.base_url)
     inputs = discover(options.site_dir, diags)
-    fingerprint = render_fingerprint(options.site_dir, config.base_url, options.include_drafts, options.audio)
+    templates = templates_digest(options.site_dir)
+    fingerprint = render_fingerprint(options.site_dir, config.base_url, options.include_drafts, options.audio,
+                                     templates)
     now = options.now or build_now()
     if (manifest is not None and not diags.items and not damaged and manifest.render_fp == fingerprint
             and manifest.inputs == inputs[2] and manifest.include_drafts == options.include_drafts
@@ -296,12 +348,14 @@ def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) 
         return BuildResult(replace(manifest.summary, now=now.astimezone(config.tz)), pages=len(manifest.pages) + 1,
                            warnings=manifest.warnings, unchanged=True)
 
+    stages = stage_fingerprints(options.site_dir, config, options.include_drafts, options.audio, templates)
     staging = Staging(output)
-    if manifest is not None and manifest.render_fp == fingerprint and len(manifest.pages) >= PREFETCH_MIN:
+    if (manifest is not None and manifest.stages.get("pages") == stages.pages
+            and len(manifest.pages) >= PREFETCH_MIN):
         staging.prefetch(list(manifest.pages) + list(manifest.files))  # most of output/ carries over
     try:
-        return _build_changed(options, reporter, cache, manifest, staging, config, inputs, fingerprint, now,
-                              current_id, found=diags.items)
+        return _build_changed(options, reporter, cache, manifest, staging, config, inputs, fingerprint, stages,
+                              now, current_id, found=diags.items)
     except BaseException:
         staging.abort()
         raise
@@ -321,12 +375,13 @@ def _forget_damaged(manifest: Manifest, damaged: list[str], reporter: Reporter) 
 
 
 def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache, manifest: Manifest | None,
-                   staging: Staging, config, inputs: tuple, fingerprint: str, now: datetime,
-                   current_id: tuple, found: list[Diagnostic] = ()) -> BuildResult:
-    """``found``: what loading site.yaml and discovering content/ reported (e.g. a FIFO)."""
+                   staging: Staging, config, inputs: tuple, fingerprint: str, stages: StageFingerprints,
+                   now: datetime, current_id: tuple, found: list[Diagnostic] = ()) -> BuildResult:
+    """``found``: what loading site.yaml and discovering content/ reported (e.g. a FIFO);
+    ``fingerprint``: the whole (recorded for the next build's nothing-to-do test); ``stages``: per stage."""
     output = options.output_dir
     site = _load_checked(options, reporter, cache, dict(now=now, config=config, inputs=inputs, found=found),
-                         fingerprint)
+                         stages.pages)
     plan = _broadcast_plan(site, cache, reporter)
     _strict(options, site.diagnostics)
 
@@ -347,13 +402,14 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
             notes.append(problem)
     # A stage switched off in site.yaml publishes nothing: no files, no sitemap entry, no links to it.
     broadcast_on, search_on = plan.settings.enabled, _search_enabled(site)
-    renderer = Renderer(site, {"broadcast_links": links(plan), "search_enabled": search_on}, fingerprint)
+    renderer = Renderer(site, {"broadcast_links": links(plan), "search_enabled": search_on}, stages.pages)
     old_pages = manifest.pages if manifest else {}
     old_files = manifest.files if manifest else {}
-    # What each page read last time; only meaningful under the same fingerprint (code, templates, site.yaml).
-    same = manifest is not None and manifest.render_fp == fingerprint
+    # What each page read last time; only meaningful under the same pages fingerprint (the code pages
+    # can run, templates, the config they see).
+    same = manifest is not None and manifest.stages.get("pages") == stages.pages
     old_reads = manifest.page_reads if same else {}
-    jobs = renderer.plan(fingerprint, old_reads, manifest.page_values if same else None,
+    jobs = renderer.plan(stages.pages, old_reads, manifest.page_values if same else None,
                          manifest.owner_versions if same else None)
     todo = [job for job in jobs if not job.key or old_pages.get(job.path) != job.key]
     pages = {job.path: job.key for job in jobs}  # rendered pages get their key once rendered
@@ -369,13 +425,13 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
         if old_files.get(path) != files[path]:
             payloads[path] = data
 
-    for path, key, data in feed_files(site, renderer, fingerprint, old_files):
+    for path, key, data in feed_files(site, renderer, stages.feeds, old_files):
         files[path] = key
         if data is not None:
             payloads[path] = data
     if broadcast_on:
         reporter.stage("生成广播稿")
-        for path, key, data in broadcast_files(plan, renderer, wavs, seconds, fingerprint, old_files,
+        for path, key, data in broadcast_files(plan, renderer, wavs, seconds, stages.broadcast, old_files,
                                                   previous=options.output_dir):
             files[path] = key
             if data is not None and old_files.get(path) != key:
@@ -392,7 +448,8 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
     result = BuildResult(summarize(site), pages=len(jobs) + 1, rendered=len(todo), parsed=site.parsed,
                          warnings=site.diagnostics, site=site, notes=notes)
     boundary = min(m for m in (site.next_change(), broadcast.next_change(plan)) if m is not None)
-    new_manifest = Manifest(render_fp=fingerprint, inputs=site.inputs, now_boundary=boundary, built_now=now,
+    new_manifest = Manifest(render_fp=fingerprint, stages=stages.as_dict(), inputs=site.inputs,
+                            now_boundary=boundary, built_now=now,
                             include_drafts=options.include_drafts, pages=pages, files=files,
                             summary=result.summary, warnings=site.diagnostics, page_reads=page_reads,
                             page_values=page_values, owner_versions=renderer.values.versions())
@@ -408,7 +465,7 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
         # A page to render counts as changed here; the shards are keyed by the rendered keys below.
         shards_all = plan_shards([(job.path, pages[job.path] if job not in todo_set else "") for job in jobs
                                   if job.method == "notice_page"], budget_mb=budget_mb)
-        search_key = digest(fingerprint, [s.key for s in shards_all])
+        search_key = digest(stages.search, [s.key for s in shards_all])
         old_index = {p: k for p, k in old_files.items() if p.startswith(SEARCH_DIR)}
         if manifest is not None and old_index and manifest.search_key != search_key and not options.fresh_search:
             files.update(old_index)  # a preview: the last index is good enough
@@ -456,7 +513,7 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
             shards_all = plan_shards([(job.path, pages[job.path]) for job in jobs if job.method == "notice_page"],
                                      budget_mb=budget_mb)
             shards_todo = [s for s in shards_all if s.name in redo]
-            search_key = digest(fingerprint, [s.key for s in shards_all])
+            search_key = digest(stages.search, [s.key for s in shards_all])
         reporter.stage("写入其他文件")
         for path, data in sorted(payloads.items()):
             if isinstance(data, Path):

@@ -164,7 +164,7 @@ class Renderer:
 
     def __init__(self, site: Site, extra_context: dict | None = None, fingerprint: str = ""):
         self.site = site
-        self.config = site.config
+        self.config = site.config.core()  # what pages may show of site.yaml (see pipeline.stage_fingerprints)
         key = _environment_key(site.root, fingerprint) if fingerprint else None
         self.env = (_environments.get(key) if key else None) or make_environment(site.root)
         if key:

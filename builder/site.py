@@ -356,7 +356,7 @@ SEVERITY = {"红色": 4, "橙色": 3, "黄色": 2, "蓝色": 1, "日常": 0}
 
 def parse_fingerprint(config: SiteConfig) -> str:
     """What parsing a notice reads from site.yaml (a change re-parses every notice)."""
-    return digest(__version__, code_digest(), config.timezone, [c.name for c in config.categories], config.default_category,
+    return digest(__version__, code_digest(__name__), config.timezone, [c.name for c in config.categories], config.default_category,
                   config.default_source, config.summary_length, config.max_tags)
 
 

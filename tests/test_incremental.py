@@ -297,11 +297,13 @@ def test_broadcaster_page_date_in_sitemap_comes_from_the_input(tmp_path):
 
 # Changes to the builder's own code, as a `git pull` of a fix would bring (no version bump):
 # a date format the templates use, a reading rule of the broadcast scripts, Markdown output.
+# The last item: whether HTML pages must be rendered again (False: a module no page imports;
+# only broadcast/ may change, see builder.codeprint).
 CODE_CHANGES = [
     ("builder/dates.py", 'def format_day(dt: datetime) -> str:\n    return dt.strftime("%Y-%m-%d")',
-     'def format_day(dt: datetime) -> str:\n    return dt.strftime("%Y年%m月%d日")'),
-    ("builder/broadcast/speech.py", '_DIGITS_YAO = "零幺二三四五六七八九"', '_DIGITS_YAO = "零一二三四五六七八九"'),
-    ("builder/markup.py", "    body = sanitize(html)\n", "    body = sanitize(html).replace('<p>', '<p class=\"p\">')\n"),
+     'def format_day(dt: datetime) -> str:\n    return dt.strftime("%Y年%m月%d日")', True),
+    ("builder/broadcast/speech.py", '_DIGITS_YAO = "零幺二三四五六七八九"', '_DIGITS_YAO = "零一二三四五六七八九"', False),
+    ("builder/markup.py", "    body = sanitize(html)\n", "    body = sanitize(html).replace('<p>', '<p class=\"p\">')\n", True),
 ]
 
 
@@ -319,23 +321,111 @@ def test_a_changed_builder_module_gives_what_a_cold_build_gives(tmp_path):
     out = tmp_path / "incremental"
     env = {**os.environ, "SOURCE_DATE_EPOCH": FIXTURE_EPOCH, "PYTHONDONTWRITEBYTECODE": "1"}
 
+    log: list[str] = []
+
     def build(output: Path, *args: str) -> dict[str, str]:
         result = subprocess.run([sys.executable, str(checkout / "build.py"), "--site", str(site), "--output",
                                  str(output), *args], capture_output=True, text=True, encoding="utf-8", env=env,
                                 cwd=tmp_path, timeout=300)
         assert result.returncode == 0, result.stderr
+        log.append(result.stderr)
         return tree(output)
 
     before = build(out)
-    for number, (module, old, new) in enumerate(CODE_CHANGES):
+    for number, (module, old, new, pages) in enumerate(CODE_CHANGES):
         edit(checkout / module, old, new)
         got = build(out)
+        rendered = re.search(r"写入页面 (\d+) 个", log[-1])
         want = build(tmp_path / f"cold-{number}", "--no-cache")
         assert got.keys() == want.keys(), f"{module}: files differ: {sorted(got.keys() ^ want.keys())[:10]}"
         different = [p for p in got if got[p] != want[p]]
         assert not different, f"{module}: {different[:10]} differ from a cold build after the change"
         assert got != before, f"{module}: the change did not reach the output"
+        changed = [p for p in got if got[p] != before.get(p)]
+        if pages:
+            assert any(p.endswith(".html") and not p.startswith("broadcast/") for p in changed), module
+        else:  # a module no page imports: no HTML page rendered, only the broadcast outputs change
+            assert rendered and rendered.group(1) == "0", f"{module}: {log[-1]}"
+            assert all(p.startswith("broadcast/") for p in changed), f"{module}: {changed[:10]}"
         before = got
+
+
+def test_stage_code_sets_are_derived_from_imports():
+    """The pages' code set is what builder.render can import: no broadcast, check or deploy module."""
+    from builder.codeprint import code_digest, modules
+
+    pages = set(modules("builder.render"))
+    assert {"builder.render", "builder.pagedeps", "builder.site", "builder.markup", "builder.dates"} <= pages
+    assert not any(m.startswith(("builder.broadcast", "builder.deploy")) for m in pages)
+    assert "builder.checks" not in pages and "builder.pipeline" not in pages
+    broadcast = set(modules("builder.broadcast.outputs"))
+    assert {"builder.broadcast.speech", "builder.broadcast.script", "builder.render"} <= broadcast
+    assert code_digest("builder.render") != code_digest("builder.broadcast.outputs")
+    assert "builder.render" in modules("builder.pipeline")  # a function-level import counts
+
+
+def test_import_scan_finds_every_import_ast_finds():
+    """The fast line scan of builder.codeprint misses no builder import that Python's own parser sees."""
+    import ast
+
+    from builder import codeprint
+
+    package = codeprint._read()
+    for name, source in package.sources.items():
+        here = name.split(".") if package.paths[name].endswith("__init__.py") else name.split(".")[:-1]
+        found = set()
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Import):
+                found |= {a.name for a in node.names if a.name in package.sources}
+            elif isinstance(node, ast.ImportFrom):
+                base = here[:len(here) - node.level + 1] if node.level else []
+                module = ".".join(base + ([node.module] if node.module else [])) if node.level else node.module
+                found |= {module} & set(package.sources)
+                found |= {f"{module}.{a.name}" for a in node.names} & set(package.sources)
+        assert found <= package.imports[name], (name, found - package.imports[name])
+
+
+@pytest.mark.slow
+def test_an_edit_outside_a_stage_re_renders_none_of_its_pages(tmp_path):
+    """site.yaml's broadcast:, check: and deploy: sections and the pronunciation lexicon are not page
+    inputs: editing them renders no HTML page, and the result is still a cold build's."""
+    site = copy_site(tmp_path / "site")
+    _more_notices(site)
+    out = tmp_path / "incremental"
+    first = run_build("--site", str(site), "--output", str(out))
+    assert first.returncode == 0, first.stderr
+    before = tree(out)
+    steps = [
+        ("broadcast:", lambda: ((site / "pron.yaml").write_text("会议: hui4 yi4\n", encoding="utf-8"), open(
+            site / "site.yaml", "a", encoding="utf-8").write("broadcast:\n  attention: 各位村民请注意\n  lexicon: pron.yaml\n")),
+         True),
+        ("lexicon", lambda: (site / "pron.yaml").write_text("会议: hui3 yi4\n", encoding="utf-8"), None),
+        ("check:", lambda: open(site / "site.yaml", "a", encoding="utf-8").write(
+            "check:\n  empty_columns: off\n"), False),
+        ("deploy:", lambda: open(site / "site.yaml", "a", encoding="utf-8").write(
+            "deploy:\n  web:\n    type: ssh\n    host: www.example.cn\n    path: /srv/www\n"), False),
+        ("a page input (footer)", lambda: edit(site / "site.yaml", "phone: 0375-1234567", "phone: 0375-7654321"),
+         True),
+    ]
+    for name, change, outputs in steps:
+        change()
+        result = run_build("--site", str(site), "--output", str(out))
+        assert result.returncode == 0, f"{name}: {result.stderr}"
+        assert_same_as_cold(site, out, tmp_path, FIXTURE_EPOCH, name)
+        got = tree(out)
+        changed = [p for p in got if got[p] != before.get(p)]
+        if name == "a page input (footer)":
+            assert "写入页面 0 个" not in result.stderr and any(p.endswith(".html") for p in changed), name
+        elif outputs is False:
+            assert got == before and "写入页面" not in result.stderr, f"{name}: {changed[:10]} {result.stderr}"
+        else:
+            assert "写入页面 0 个" in result.stderr, f"{name}: {result.stderr}"
+            assert all(p.startswith("broadcast/") for p in changed), f"{name}: {changed[:10]}"
+            if outputs:
+                assert changed, f"{name}: did not reach the broadcast outputs"
+        before = got
+
+
 
 
 # --- template overrides that show every field of every notice they can reach ------------------

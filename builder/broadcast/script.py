@@ -17,7 +17,7 @@ from operator import itemgetter
 from typing import Callable
 
 from .. import __version__
-from ..codeprint import code_digest  # every builder module: a changed speech or draft rule re-composes
+from ..codeprint import code_digest  # the modules this one can run: a changed speech or draft rule re-composes
 from . import draft
 from ..cache import digest
 from .settings import BroadcastSettings, Region, is_phone, load_broadcast_settings, normalize_slot
@@ -203,7 +203,7 @@ def plan(site: Site, cache=None) -> BroadcastPlan:
     settings = load_broadcast_settings(site.root, site.config, diags)
     if not settings.enabled:
         return BroadcastPlan(settings, [], site.now, diags.sorted())
-    settings_fp = digest(__version__, SCRIPT_FORMAT, code_digest(), repr(settings))
+    settings_fp = digest(__version__, SCRIPT_FORMAT, code_digest(__name__), repr(settings))
     old = cache.load_scripts(settings_fp) if cache is not None else {}
     fresh: dict[str, tuple] = {}
     scripts: list[Script] = []

@@ -154,6 +154,14 @@ class SiteConfig:
                 return cat
         return None
 
+    def core(self) -> "SiteConfig":
+        """The config without the stage sections, the deploy targets and the loaded file: the site,
+        columns, home, footer, search and xxgk.  What templates see as ``site`` and what the pages'
+        and feeds' fingerprints digest, so that a ``broadcast:``, ``check:``, ``terms:`` or
+        ``deploy:`` edit re-renders no page."""
+        return replace(self, deploy=None, check=CheckSettings(), terms=(), broadcast=BroadcastSettings(),
+                       deferred=(), file=ConfigFile())
+
     def report(self, section: str, diags: Diagnostics):
         """A stage section (``check``, ``terms``, ``broadcast``): its messages go to ``diags``; returns its value."""
         for name, found in self.deferred:
