@@ -36,7 +36,7 @@ from .codeprint import code_digest
 from .diagnostics import Diagnostic
 from .notice import Notice
 
-FORMAT = 10  # bump whenever what is stored changes shape
+FORMAT = 11  # bump whenever what is stored changes shape
 
 
 def stamp(path: str | os.PathLike) -> tuple[int, int, int] | None:
