@@ -282,7 +282,12 @@ def describe(context: dict) -> list:
     whose repr is not stable (an object shown by address) only costs a rendering every build."""
     parts = []
     for name, value in context.items():
-        if isinstance(value, Notice):
+        kind = type(value)
+        if kind is Entry:
+            parts.append((name, "E", value.notice.source))
+        elif kind is list and value and set(map(type, value)) == _ENTRY_TYPE:  # a list page's entries
+            parts.append((name, "EL", [e.notice.source for e in value]))
+        elif isinstance(value, Notice):
             parts.append((name, "N", value.source))
         elif isinstance(value, (LazyBody, Lazy)):
             parts.append((name, "L", repr(value.describe())))
@@ -294,6 +299,9 @@ def describe(context: dict) -> list:
         else:
             parts.append((name, value))  # digest() takes the repr of the whole description once
     return parts
+
+
+_ENTRY_TYPE = {Entry}
 
 
 class SiteValues:

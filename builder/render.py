@@ -102,6 +102,9 @@ class Crumb:
     title: str
     path: str
 
+    def __repr__(self) -> str:  # the generated one guards against recursion: slow for ~20,000 per plan
+        return f"Crumb({self.title!r}, {self.path!r})"
+
 
 @dataclass(frozen=True)
 class Pager:
