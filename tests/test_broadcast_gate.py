@@ -297,6 +297,32 @@ def test_editing_a_notice_but_not_its_script_rewrites_no_broadcast_file(tmp_path
     assert {f: (out / f).stat().st_ino for f in files} == inodes
 
 
+def test_cap_files_of_unchanged_warnings_are_not_read_or_made_again(tmp_path, monkeypatch):
+    from builder.broadcast import outputs
+    from builder.pipeline import BuildOptions, build as build_here
+    from builder.report import Reporter
+
+    site = copy(tmp_path)
+    out = tmp_path / "out"
+    build(site, out)
+    caps = {p.name: p.read_bytes() for p in (out / "broadcast").glob("*.cap.xml")}
+    assert len(caps) == 3
+    opened = []
+    real = outputs.read_published
+    monkeypatch.setattr(outputs, "read_published", lambda path: opened.append(path.name) or real(path))
+    path = site / "content/2026/06/zhaopin.md"
+    path.write_text(read(path) + "\n报名表可在市人社局网站下载。\n", encoding="utf-8")
+    build_here(BuildOptions(site_dir=site, output_dir=out, now=NOW), Reporter())
+    assert opened == []
+    path = site / "content/2026/06/dafeng-yujing.md"
+    path.write_text(read(path).replace("level: 蓝色", "level: 黄色"), encoding="utf-8")
+    build_here(BuildOptions(site_dir=site, output_dir=out, now=NOW), Reporter())
+    assert opened == ["dafeng-yujing.cap.xml"]  # the changed warning: an Update of the published version
+    assert "<msgType>Update</msgType>" in read(out / "broadcast/dafeng-yujing.cap.xml")
+    assert {p.name: p.read_bytes() for p in (out / "broadcast").glob("*.cap.xml")
+            if p.name != "dafeng-yujing.cap.xml"} == {k: v for k, v in caps.items() if k != "dafeng-yujing.cap.xml"}
+
+
 def test_scripts_composed_over_both_cores_equal_those_composed_in_one(monkeypatch):
     from builder.broadcast import script
     from builder.site import load_site

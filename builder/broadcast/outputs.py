@@ -210,10 +210,7 @@ def broadcast_files(plan: BroadcastPlan, renderer: Renderer, audio: dict[str, by
                      audio_seconds.get(script.slug))
         keys[script.slug] = key
         if script.has_cap:
-            path = script_path(script, "cap")
-            old = read_published(previous / path) if previous is not None else None
-            data = cap_document(script, settings.cap_sender, site.config.base_url, area_name, plan.now, old)
-            yield path, digest(data), data
+            yield cap_file(script, key, known, previous, plan, site.config.base_url, area_name)
         paths = [p for p in script_files(script, plan) if not p.endswith(".cap.xml")]
         paths += [script_path(script, "wav")] if script.slug in audio else []
         if all(known.get(p) == key for p in paths):
@@ -228,10 +225,8 @@ def broadcast_files(plan: BroadcastPlan, renderer: Renderer, audio: dict[str, by
         if script.slug in audio:
             yield script_path(script, "wav"), key, audio[script.slug]
     for script in sorted(plan.withdrawn_alerts(), key=lambda s: s.slug):
-        path = script_path(script, "cap")
-        old = read_published(previous / path) if previous is not None else None
-        data = cap_document(script, settings.cap_sender, site.config.base_url, area_name, plan.now, old)
-        yield path, digest(data), data
+        key = digest(fingerprint, plan.keys.get(script.source) or repr(script), script.expired, "withdrawn")
+        yield cap_file(script, key, known, previous, plan, site.config.base_url, area_name)
     lists = playlists(plan)
     for playlist in lists:
         data = playlist_text(playlist, site.config.title).encode("utf-8")
@@ -249,6 +244,22 @@ def broadcast_files(plan: BroadcastPlan, renderer: Renderer, audio: dict[str, by
         yield INDEX_PAGE, page_key, None
     else:
         yield INDEX_PAGE, page_key, broadcaster_page(plan, renderer, lists, audio_seconds)
+
+
+def cap_file(script: Script, key: str, known: dict[str, str], previous: Path | None, plan: BroadcastPlan,
+             base_url: str, area_name: str) -> tuple[str, str, bytes | None]:
+    """(path, key, bytes or None) of a warning's CAP file.
+
+    Unchanged script, same expiry state and settings (``key``), file left as the last build wrote
+    it (``known``): what :func:`~.cap.cap_document` would make from that file is that file (an
+    unchanged version keeps its identifier, ``sent`` and references), so it is neither read nor
+    made again -- a site with years of warnings does not parse every CAP file on every build."""
+    path = script_path(script, "cap")
+    key = digest(key, "cap")
+    if known.get(path) == key:
+        return path, key, None
+    old = read_published(previous / path) if previous is not None else None
+    return path, key, cap_document(script, plan.settings.cap_sender, base_url, area_name, plan.now, old)
 
 
 def _upcoming(plan: BroadcastPlan, lists: list[Playlist]) -> list:
