@@ -438,7 +438,7 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
                 payloads[path] = data
     # The broadcaster page's date: its newest script, else the site's newest notice (never the clock).
     extra = {BROADCAST_PAGE: lastmod(plan)} if broadcast_on else {}
-    add("sitemap.xml", sitemap_xml(site, extra=extra, search=search_on))
+    add("sitemap.xml", sitemap_xml(site, extra=extra, search=search_on, catalogue=renderer.catalogue))
     add("robots.txt", robots_txt(site))
     for path, source in static_files(site.root, broadcast=broadcast_on, search=search_on):
         add(path, source)

@@ -10,8 +10,10 @@ from .feeds import EPOCH
 from .site import Site
 
 
-def page_dates(site: Site, search: bool = True) -> dict[str, datetime]:
-    """Last modification of every listed HTML page, derived from the notices it shows (never the clock)."""
+def page_dates(site: Site, search: bool = True, catalogue=None) -> dict[str, datetime]:
+    """Last modification of every listed HTML page, derived from the notices it shows (never the clock).
+
+    ``catalogue``: the site's 政府信息公开目录 when the caller has already built it (the renderer has)."""
     dates: dict[str, datetime] = {}
     config = site.config
 
@@ -46,7 +48,8 @@ def page_dates(site: Site, search: bool = True) -> dict[str, datetime]:
         put(urls.year_page(year), newest(entries))
     from . import xxgk
 
-    catalogue = xxgk.build(site)
+    if catalogue is None:
+        catalogue = xxgk.build(site)
     if catalogue.documents:
         put(xxgk.INDEX, newest(catalogue.documents))
         for facet in catalogue.facets:
@@ -59,9 +62,10 @@ def page_dates(site: Site, search: bool = True) -> dict[str, datetime]:
     return dates
 
 
-def sitemap_xml(site: Site, extra: dict[str, datetime | None] | None = None, search: bool = True) -> bytes:
+def sitemap_xml(site: Site, extra: dict[str, datetime | None] | None = None, search: bool = True,
+                catalogue=None) -> bytes:
     """``extra``: pages of other stages with their dates; None stands for the site's newest notice."""
-    dates = page_dates(site, search)
+    dates = page_dates(site, search, catalogue)
     for path, when in (extra or {}).items():
         dates[path] = when or dates[urls.HOME]
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
