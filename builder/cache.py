@@ -358,6 +358,28 @@ def _legacy_buckets(directory: Path) -> list[str]:
         return []
 
 
+def _apply_delta(table: dict, delta: dict) -> None:
+    """Patch a loaded per-notice table with its delta file (None: the notice is gone)."""
+    for rel, entry in delta.items():
+        if entry is None:
+            table.pop(rel, None)
+        else:
+            table[rel] = entry
+
+
+def _delta_since(before: dict, delta: dict, now: dict) -> dict | None:
+    """The delta file that turns the saved base into ``now``: the loaded delta plus every entry
+    that is not the very object loaded (None for a notice that is gone), or None when that is no
+    longer small and the whole table should be written again."""
+    delta = dict(delta)
+    for rel, entry in now.items():
+        if before.get(rel) is not entry:
+            delta[rel] = entry
+    for rel in before.keys() - now.keys():
+        delta[rel] = None
+    return delta if len(delta) <= max(64, len(now) // 20) else None
+
+
 class BuildCache:
     def __init__(self, site_root: Path, output: Path, enabled: bool = True, read_only: bool = False):
         """``read_only`` (``check``): use what the last build saved, write nothing under the site."""
@@ -446,11 +468,7 @@ class BuildCache:
                 raise ValueError
         except (TypeError, ValueError):
             delta, delta_memo = {}, {}
-        for rel, hit in delta.items():
-            if hit is None:
-                notices.pop(rel, None)
-            else:
-                notices[rel] = hit
+        _apply_delta(notices, delta)
         slugs.memo.update(memo)
         slugs.memo.update(delta_memo)
         self._notices_seen = (parse_fp, token, notices, delta)  # notices: a copy of its own, see above
@@ -461,13 +479,8 @@ class BuildCache:
         seen, self._notices_seen = self._notices_seen, None
         if seen is not None and seen[0] == parse_fp:
             _fp, token, before, delta = seen
-            delta = dict(delta)
-            for rel, hit in notices.items():
-                if before.get(rel) is not hit:
-                    delta[rel] = hit
-            for rel in before.keys() - notices.keys():
-                delta[rel] = None
-            if len(delta) <= max(64, len(notices) // 20):
+            delta = _delta_since(before, delta, notices)
+            if delta is not None:
                 self._save(self.delta_file, (token, parse_fp, delta, dict(slugs.memo)), remember=True)
                 return
         token = os.urandom(8).hex()
@@ -514,11 +527,7 @@ class BuildCache:
         except (TypeError, ValueError):
             delta = {}
         table = dict(table)  # the loaded table may be remembered: patch a copy
-        for rel, entry in delta.items():
-            if entry is None:
-                table.pop(rel, None)
-            else:
-                table[rel] = entry
+        _apply_delta(table, delta)
         self._tables_seen[name] = (fingerprint, token, table, delta)
         return table
 
@@ -526,13 +535,8 @@ class BuildCache:
         seen = self._tables_seen.pop(name, None)
         if seen is not None and seen[0] == fingerprint:
             _fp, token, before, delta = seen
-            delta = dict(delta)
-            for rel, entry in table.items():
-                if before.get(rel) is not entry:
-                    delta[rel] = entry
-            for rel in before.keys() - table.keys():
-                delta[rel] = None
-            if len(delta) <= max(64, len(table) // 20):
+            delta = _delta_since(before, delta, table)
+            if delta is not None:
                 self._save(delta_file, (token, fingerprint, delta), remember=True)
                 return
         token = os.urandom(8).hex()
