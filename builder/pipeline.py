@@ -464,7 +464,7 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
 
         # A page to render counts as changed here; the shards are keyed by the rendered keys below.
         shards_all = plan_shards([(job.path, pages[job.path] if job not in todo_set else "") for job in jobs
-                                  if job.method == "notice_page"], budget_mb=budget_mb)
+                                  if job.method == "notice_page"], budget_mb=budget_mb, salt=stages.search)
         search_key = digest(stages.search, [s.key for s in shards_all])
         old_index = {p: k for p, k in old_files.items() if p.startswith(SEARCH_DIR)}
         if manifest is not None and old_index and manifest.search_key != search_key and not options.fresh_search:
@@ -511,7 +511,7 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
         if shards_todo:  # the same shards, now keyed by the pages as rendered
             redo = {s.name for s in shards_todo}
             shards_all = plan_shards([(job.path, pages[job.path]) for job in jobs if job.method == "notice_page"],
-                                     budget_mb=budget_mb)
+                                     budget_mb=budget_mb, salt=stages.search)
             shards_todo = [s for s in shards_all if s.name in redo]
             search_key = digest(stages.search, [s.key for s in shards_all])
         reporter.stage("写入其他文件")

@@ -121,7 +121,7 @@ def _group(months: dict[str, list], size: int) -> list[list[str]]:
 
 
 def plan_shards(notice_pages: list[tuple[str, str]], size: int | None = None,
-                budget_mb: int = MEMORY_BUDGET_MB) -> list[Shard]:
+                budget_mb: int = MEMORY_BUDGET_MB, salt: str = "") -> list[Shard]:
     """Group notice pages (``YYYY/MM/slug.html``, page key) into shards, oldest first.
 
     Months never split and shards never cross a year, so a new notice changes at most
@@ -130,7 +130,8 @@ def plan_shards(notice_pages: list[tuple[str, str]], size: int | None = None,
     packed, would still make more than MAX_SHARDS shards (a site with ~300 notices a month
     packs one month per 500-page shard) -- but never past what one Pagefind process can
     index within ``budget_mb``: memory is a hard limit, the number of shards the browser
-    merges a soft one.
+    merges a soft one.  ``salt`` (the search stage's fingerprint: its code and its config) is part
+    of every shard's key, so a changed search stage re-indexes every shard.
     """
     months: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for path, key in notice_pages:
@@ -149,7 +150,7 @@ def plan_shards(notice_pages: list[tuple[str, str]], size: int | None = None,
 
     return [Shard(name=group[0].replace("/", "-"), months=tuple(group),
                   pages=sum(len(months[m]) for m in group),
-                  key=digest("pagefind", version, [sorted(months[m]) for m in group]))
+                  key=digest("pagefind", version, salt, [sorted(months[m]) for m in group]))
             for group in groups]
 
 

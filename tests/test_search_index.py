@@ -95,6 +95,40 @@ def test_shards_keep_months_whole_stay_within_a_year_and_grow_past_the_browser_l
     assert shard_size(10_000) == SHARD_PAGES and -(-100_000 // shard_size(100_000)) <= MAX_SHARDS
 
 
+@pytest.mark.skipif(not pagefind_available(), reason="pagefind[extended] is not installed")
+def test_a_changed_search_stage_reindexes_every_shard(tmp_path, monkeypatch):
+    """The search stage's fingerprint (builder/search.py and what it imports, the search: section) is
+    part of every shard's key: an upgraded builder never carries over shards its old code indexed."""
+    import shutil
+    from dataclasses import replace
+    from datetime import datetime, timezone
+
+    from builder import pipeline
+    from builder.pipeline import BuildOptions, build
+    from builder.report import Reporter
+
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "content", site / "content")
+    for name in ("site.yaml", "pronunciations.yaml", "terms.yaml"):
+        shutil.copy(REPO / name, site / name)
+    stages: list[str] = []
+
+    class Stages(Reporter):
+        def stage(self, name):
+            stages.append(name)
+
+    options = BuildOptions(site_dir=site, output_dir=tmp_path / "out", now=datetime(2026, 11, 29, tzinfo=timezone.utc))
+    build(options, Stages())
+    # what a changed builder/search.py does to the fingerprints: the whole builder's (no fast path) and the search stage's
+    real, real_fp = pipeline.stage_fingerprints, pipeline.render_fingerprint
+    monkeypatch.setattr(pipeline, "render_fingerprint", lambda *a, **k: real_fp(*a, **k) + "-new-search-code")
+    monkeypatch.setattr(pipeline, "stage_fingerprints",
+                        lambda *a, **k: replace(real(*a, **k), search=real(*a, **k).search + "-new-search-code"))
+    stages.clear()
+    build(options, Stages())
+    assert "生成站内搜索索引（3 / 3 个分片）" in stages, stages
+
+
 def test_busy_months_grow_shards_up_to_the_memory_budget_not_past_it():
     """~300 notices a month: one month per 500-page shard would make 96 shards for the browser to merge."""
     from builder.search import MAX_SHARDS, PAGEFIND_BASE_MB, PAGEFIND_PAGE_MB, largest_shard, plan_shards
