@@ -12,7 +12,8 @@ indexed in shards: the months of one year, packed in date order into groups of a
 most 500 pages, more while there would be over ``MAX_SHARDS`` of them, never more than one
 Pagefind process can hold within the memory budget (see :func:`plan_shards`).  Each
 shard is its own Pagefind bundle in ``pagefind/<first month>/`` and is keyed by the
-page keys of its notices: a build re-indexes only the shards whose pages changed, and
+page keys of its notices and the search stage's fingerprint: a build re-indexes only the shards
+whose pages (or the search code and settings) changed, and
 since every shard is a pure function of its pages, an incremental build writes the
 same bytes as a cold one.  Shards run as separate Pagefind processes, as many at once
 as the cores and the memory budget allow.  ``pagefind/shards.json`` lists the shards,
