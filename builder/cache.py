@@ -47,7 +47,7 @@ def stamp(path: str | os.PathLike) -> tuple[int, int, int] | None:
     return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
-@dataclass
+@dataclass(slots=True)
 class CachedNotice:
     stamp: tuple[int, int, int]
     notice: Notice  # body_html stripped

@@ -13,7 +13,7 @@ WARNING = "warning"
 NOTICE = "notice"  # information for the editor (e.g. a broadcast draft awaiting review); never fails a build
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Diagnostic:
     path: str  # site-relative path with forward slashes, e.g. content/2022/05/a.md
     line: int  # 1-based; 0 when the whole file is concerned

@@ -48,7 +48,7 @@ PLACEHOLDER_BODY = "在这里写正文。"
 PLACEHOLDER_TITLES = {"关于……的通知", "关于…的通知", "关于...的通知", "在这里写标题"}  # the guide's examples
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Attachment:
     source: str  # site-relative path of the file, e.g. content/2022/05/form.docx
     name: str  # file name shown to readers
@@ -56,7 +56,7 @@ class Attachment:
     size: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DocInfo:
     """政府信息公开 metadata of a formal document."""
 
@@ -69,7 +69,7 @@ class DocInfo:
     genre: str = ""  # 体裁 (通知, 意见, 办法...); "" = from the title
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Withdrawal:
     """撤稿: the notice's page becomes a 撤稿说明 and it leaves every list, feed, sitemap, search and playlist."""
 
@@ -77,7 +77,7 @@ class Withdrawal:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Correction:
     """更正: shown on the page (newest first); the newest sets ``updated``."""
 
@@ -85,7 +85,7 @@ class Correction:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Notice:
     source: str  # site-relative path of the notice file
     kind: str  # "md" or "yaml"
@@ -128,6 +128,29 @@ class Notice:
     @property
     def sort_key(self) -> tuple:
         return (self.date, self.source)
+
+
+# Values many notices have in common (a column, a 来源, tags, the lines of the front-matter keys, a
+# 落款): one object per process instead of one per notice.  A 100,000-notice site holds every notice
+# at once, and a worker's batch of parsed notices is pickled back, and the cache written, with each
+# shared object once.  Bounded, for a long-running ``serve``.
+_SHARED: dict = {}
+MAX_SHARED = 200_000
+
+
+def shared(value):
+    """An object equal to ``value`` that other notices may hold too (never changed: frozen values,
+    and dicts nobody writes to).  Unhashable values are returned as they are."""
+    try:
+        key = (type(value), tuple(value.items())) if type(value) is dict else (type(value), value)
+        kept = _SHARED.get(key)
+    except TypeError:
+        return value
+    if kept is None:
+        if len(_SHARED) >= MAX_SHARED:
+            return value
+        kept = _SHARED[key] = value
+    return kept
 
 
 def version_of(notice: Notice) -> str:
@@ -470,14 +493,15 @@ def load_notice(data: bytes, rel: str, config: SiteConfig, exists, diags: Diagno
         return None
     stage_fields = {k: fields[k] for k in STAGE_FIELDS if k in fields}
     return Notice(
-        source=rel, kind=raw.kind, title=title, date=date, category=category, slug=slug,
-        body_html=rendered.html, summary=summary, tags=tags, authors=authors,
-        editor=_text(fields.get("editor")), origin=_text(fields.get("source")) or config.default_source,
-        level=level, draft=draft, publish_at=publish_at, expires=expires, updated=updated,
+        source=rel, kind=raw.kind, title=title, date=date, category=shared(category), slug=slug,
+        body_html=rendered.html, summary=summary, tags=shared(tuple(map(shared, tags))),
+        authors=shared(tuple(map(shared, authors))), editor=shared(_text(fields.get("editor"))),
+        origin=shared(_text(fields.get("source")) or config.default_source), level=level, draft=draft,
+        publish_at=publish_at, expires=expires, updated=updated,
         image=image, image_alt=_text(fields.get("image_alt")), image_caption=_text(fields.get("image_caption")),
-        attachments=tuple(attachments), doc=doc, closing=rendered.closing, withdrawn=withdrawn, interprets=interprets,
-        corrections=corrections, date_only=not has_time(fields["date"]), assets=tuple(assets), links=tuple(links),
-        key_lines=lines, body_line=raw.body_line, stage_fields=stage_fields,
+        attachments=tuple(attachments), doc=doc, closing=shared(rendered.closing), withdrawn=withdrawn,
+        interprets=interprets, corrections=corrections, date_only=not has_time(fields["date"]), assets=tuple(assets),
+        links=tuple(links), key_lines=shared(lines), body_line=raw.body_line, stage_fields=stage_fields or shared({}),
         digest=hashlib.blake2b(data, digest_size=16).hexdigest(),
     )
 

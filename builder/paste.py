@@ -40,7 +40,7 @@ _ISSUER_WORDS = re.compile(r"(?:政府|委员会|委|局|办公室|办|厅|部|�
 MAX_ISSUERS = 3
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Closing:
     """A notice's 落款: who issued it, and when (as written)."""
 

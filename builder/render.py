@@ -138,7 +138,7 @@ _HREF_RE = re.compile(r'(src|href)="([^"]*)"')
 _FIRST_IMG = re.compile(r'<img\s[^>]*?src="([^"]*)"')
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PageJob:
     """One HTML page to write: ``Renderer.run(job)`` renders it.
 

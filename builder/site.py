@@ -31,7 +31,7 @@ CONTENT_DIR = "content"
 PARALLEL_THRESHOLD = 400  # below this, worker start-up costs more than it saves
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class Entry:
     """A notice placed in the site: its URL, status and neighbours."""
 
@@ -56,7 +56,7 @@ class Entry:
         return self.notice.date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TagInfo:
     name: str
     slug: str
