@@ -310,6 +310,9 @@ def _collector_paused():
 def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) -> BuildResult:
     output = options.output_dir
     Staging(output).recover()  # a build killed mid-swap leaves the old output to restore
+    from .search import EarlyIndex
+
+    EarlyIndex(output).discard_leftovers()  # and perhaps the scratch folder of an early search index
     manifest = cache.load_manifest()
     current_id = output_id(output)
     if manifest is not None and manifest.output_id != current_id:
@@ -353,12 +356,15 @@ def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) 
     if (manifest is not None and manifest.stages.get("pages") == stages.pages
             and len(manifest.pages) >= PREFETCH_MIN):
         staging.prefetch(list(manifest.pages) + list(manifest.files))  # most of output/ carries over
+    early = EarlyIndex(output)
     try:
         return _build_changed(options, reporter, cache, manifest, staging, config, inputs, fingerprint, stages,
-                              now, current_id, found=diags.items)
+                              now, current_id, found=diags.items, early=early)
     except BaseException:
         staging.abort()
         raise
+    finally:
+        early.close()  # stops what is still indexing ahead, deletes its scratch folder
 
 
 def _forget_damaged(manifest: Manifest, damaged: list[str], reporter: Reporter) -> None:
@@ -376,9 +382,11 @@ def _forget_damaged(manifest: Manifest, damaged: list[str], reporter: Reporter) 
 
 def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache, manifest: Manifest | None,
                    staging: Staging, config, inputs: tuple, fingerprint: str, stages: StageFingerprints,
-                   now: datetime, current_id: tuple, found: list[Diagnostic] = ()) -> BuildResult:
+                   now: datetime, current_id: tuple, found: list[Diagnostic] = (),
+                   early=None) -> BuildResult:
     """``found``: what loading site.yaml and discovering content/ reported (e.g. a FIFO);
-    ``fingerprint``: the whole (recorded for the next build's nothing-to-do test); ``stages``: per stage."""
+    ``fingerprint``: the whole (recorded for the next build's nothing-to-do test); ``stages``: per stage;
+    ``early``: a :class:`search.EarlyIndex` to index the edited notices' shards ahead of planning."""
     output = options.output_dir
     site = _load_checked(options, reporter, cache, dict(now=now, config=config, inputs=inputs, found=found),
                          stages.pages)
@@ -409,6 +417,8 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
     # can run, templates, the config they see).
     same = manifest is not None and manifest.stages.get("pages") == stages.pages
     old_reads = manifest.page_reads if same else {}
+    if early is not None and same and search_on and options.fresh_search:
+        _index_early(early, site, renderer, manifest, options, stages.search)
     jobs = renderer.plan(stages.pages, old_reads, manifest.page_values if same else None,
                          manifest.owner_versions if same else None)
     todo = [job for job in jobs if not job.key or old_pages.get(job.path) != job.key]
@@ -521,7 +531,8 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
             else:
                 staging.write(path, data)
         if shards_all and LISTING not in files and pagefind_available():
-            _search_stage(site, staging, shards_all, shards_todo, files, search_key, result, reporter, options.jobs)
+            _search_stage(site, staging, shards_all, shards_todo, files, search_key, result, reporter, options.jobs,
+                          early)
         new_manifest.search_key = search_key
         reporter.stage("发布")
         cache.forget_manifest()  # until the swap succeeds, no manifest describes output/
@@ -541,12 +552,16 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
 
 
 def _search_stage(site: Site, staging: Staging, shards_all: list, shards_todo: list, files: dict[str, str],
-                  search_key: str, result: BuildResult, reporter: Reporter, jobs: int | None) -> None:
-    """Re-index the shards whose pages changed, then write the shard listing."""
+                  search_key: str, result: BuildResult, reporter: Reporter, jobs: int | None, early=None) -> None:
+    """Re-index the shards whose pages changed (or take what ``early`` indexed of them), then write
+    the shard listing."""
     from .search import LISTING, MEMORY_BUDGET_MB, build_shards, listing
 
-    reporter.stage(f"生成站内搜索索引（{len(shards_todo)} / {len(shards_all)} 个分片）")
-    index = build_shards(Path(staging.dir), shards_todo, jobs, site.config.search.memory_mb or MEMORY_BUDGET_MB)
+    ahead = len(early.started & {s.name for s in shards_todo}) if early is not None else 0
+    reporter.stage(f"生成站内搜索索引（{len(shards_todo)} / {len(shards_all)} 个分片"
+                   + (f"，{ahead} 个在规划页面时已开始）" if ahead else "）"))
+    index = build_shards(Path(staging.dir), shards_todo, jobs, site.config.search.memory_mb or MEMORY_BUDGET_MB,
+                         early)
     staging.files += index.files
     staging.bytes += index.bytes
     if index.warning:
@@ -557,6 +572,58 @@ def _search_stage(site: Site, staging: Staging, shards_all: list, shards_todo: l
     if built:
         staging.write(LISTING, listing(built))
         files[LISTING] = search_key if len(built) == len(shards_all) else ""
+
+
+EARLY_PAGES = 50  # notice pages rendered ahead for an early search index; more: an ordinary search stage
+
+
+def _index_early(early, site: Site, renderer, manifest: Manifest, options: BuildOptions, salt: str) -> None:
+    """Start indexing the shards of the notice pages this build will render again, before planning.
+
+    Which pages change is known from the owners (notices, site-wide tables) whose version
+    changed since the last build and what each notice page read then; those pages are
+    rendered now and indexed with the shard's other pages as published.  Only a few pages
+    in as many shards as may run at once; :meth:`search.EarlyIndex.take` checks afterwards
+    that the index covers exactly what was written.
+    """
+    from .render import PageJob
+    from .search import MEMORY_BUDGET_MB, concurrent_processes, pagefind_available, plan_shards
+
+    changed = renderer.values.changed(manifest.owner_versions)
+    if not changed or not pagefind_available():
+        return
+    reads, pages = manifest.page_reads, manifest.pages
+    entries = site.entries
+    stale = []
+    for index, entry in enumerate(entries):
+        old = reads.get(entry.path)
+        if not isinstance(old, tuple) or entry.path not in pages or not changed.isdisjoint(old[0]):
+            stale.append(index)
+            if len(stale) > EARLY_PAGES:
+                return
+    if not stale:
+        return
+    budget_mb = site.config.search.memory_mb or MEMORY_BUDGET_MB
+    shards = plan_shards([(entry.path, "") for entry in entries], budget_mb=budget_mb, salt=salt)
+    shard_of_month = {month: shard for shard in shards for month in shard.months}
+    wanted = {shard_of_month[entries[i].path.rpartition("/")[0]].name for i in stale}
+    todo = [s for s in shards if s.name in wanted]
+    if len(todo) > concurrent_processes(todo, options.jobs, budget_mb):
+        return  # not all at once within the budget: the ordinary search stage does better
+    fresh = {}
+    try:
+        for index in stale:
+            path = entries[index].path
+            if path.rpartition("/")[0] in shard_of_month and shard_of_month[path.rpartition("/")[0]].name in wanted:
+                fresh[path], _reads = renderer.run(PageJob(path, "", "notice_page", (index,)))
+    except Exception:  # noqa: BLE001 - rendering again below reports the problem properly
+        return
+    members: dict[str, list[str]] = {s.name: [] for s in todo}
+    for entry in [*entries, *site.withdrawn]:
+        shard = shard_of_month.get(entry.path.rpartition("/")[0])
+        if shard is not None and shard.name in members:
+            members[shard.name].append(entry.path)
+    early.start(todo, members, fresh, options.output_dir)
 
 
 # --- rendering over worker processes -------------------------------------------------------------

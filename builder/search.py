@@ -29,8 +29,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
+import time
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -176,7 +178,7 @@ def concurrent_processes(shards: list[Shard], jobs: int | None, budget_mb: int =
     return max(1, min(cores, len(shards), int(budget_mb // each)))
 
 
-def _index_shard(site_dir: Path, shard: Shard) -> int:
+def _index_shard(site_dir: Path, shard: Shard, launch=None) -> int:
     """Run the Pagefind binary shipped in the ``pagefind`` package over one shard's months.
 
     The package's service API answers before the binary has finished writing and
@@ -184,6 +186,8 @@ def _index_shard(site_dir: Path, shard: Shard) -> int:
     exits only when every file is on disk.  (The service also costs more: feeding the
     same 709 pages as HTML or as text records took 5.1-5.5 CPU seconds and ~74 s of
     request round trips, against 2.5-3.5 CPU seconds for the command.)
+    ``launch`` starts the process instead of :class:`subprocess.Popen` (:class:`EarlyIndex`
+    keeps a handle to stop it).
     """
     import re
     import subprocess
@@ -196,26 +200,197 @@ def _index_shard(site_dir: Path, shard: Shard) -> int:
     elif output.exists():
         shutil.rmtree(output)  # links or leftovers: Pagefind must never write through them
     glob = "{" + ",".join(shard.months) + "}/*.html" if len(shard.months) > 1 else shard.months[0] + "/*.html"
-    done = subprocess.run(
-        [str(get_executable()), "--site", str(site_dir), "--output-path", str(output), "--keep-index-url",
-         "--glob", glob],
-        capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=1800, check=False,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
-    if done.returncode != 0:
-        raise RuntimeError((done.stderr or done.stdout).strip()[-500:])
+    args = [str(get_executable()), "--site", str(site_dir), "--output-path", str(output), "--keep-index-url",
+            "--glob", glob]
+    process = (launch or subprocess.Popen)(
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+        encoding="utf-8", errors="replace", env={**os.environ, "NO_COLOR": "1"})
+    try:
+        stdout, stderr = process.communicate(timeout=1800)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise RuntimeError("Pagefind 超过 30 分钟没有结束") from None
+    if process.returncode != 0:
+        raise RuntimeError((stderr or stdout).strip()[-500:] or f"exit status {process.returncode}")
     for name in UNUSED_UI_FILES:
         (output / name).unlink(missing_ok=True)
-    found = re.search(r"Indexed (\d+) pages?", done.stdout)
+    found = re.search(r"Indexed (\d+) pages?", stdout)
     return int(found.group(1)) if found else 0
 
 
+def _record(result: SearchIndex, site_dir: Path, shard: Shard, pages: int) -> None:
+    """Count a finished shard's files under ``site_dir/pagefind/<shard>/`` into ``result``."""
+    result.pages += pages
+    base = site_dir / INDEX_FOLDER / shard.name
+    for dirpath, _dirs, names in os.walk(base):
+        for name in names:
+            file = Path(dirpath) / name
+            result.files += 1
+            result.bytes += file.stat().st_size
+            result.written[file.relative_to(site_dir).as_posix()] = shard.key
+
+
+class EarlyIndex:
+    """Shards of an incremental build indexed while the rest of the build plans and renders.
+
+    Re-indexing the shard of an edited notice takes Pagefind about 2 seconds for 500 pages,
+    longer than planning and writing everything else.  So as soon as the site is loaded,
+    the build renders the notice pages it expects to change (:meth:`start` gets their bytes),
+    puts them beside hard links to the shard's other pages from the published output in a
+    scratch folder next to it, and starts Pagefind there.  The result is used only if it
+    indexed exactly what the build then wrote (:meth:`take`: the same pages in the shard's
+    months, each the same file or the same bytes); otherwise the shard is indexed again
+    from the staging folder as before, so an early index can never publish anything a cold
+    build would not.  :meth:`close` stops what is still running and deletes the scratch folder.
+    """
+
+    def __init__(self, output: Path) -> None:
+        output = output.resolve() if output.exists() else output.absolute()
+        self.parent, self.prefix = output.parent, f".{output.name}.search-"
+        # One name per build: a Pagefind a killed build left running can never write into the next one's.
+        self.dir = self.parent / f"{self.prefix}{os.getpid()}-{time.time_ns():x}"
+        self._runs: dict[str, tuple[Shard, Path, Future]] = {}
+        self._pool: ThreadPoolExecutor | None = None
+        self._processes: list = []
+        self._lock = threading.Lock()
+        self._closed = False
+        self.used = 0  # shards taken
+
+    @property
+    def started(self) -> set[str]:
+        """Names of the shards being (or already) indexed ahead and not yet taken."""
+        return set(self._runs)
+
+    def start(self, shards: list[Shard], members: dict[str, list[str]], fresh: dict[str, bytes],
+              published: Path) -> None:
+        """Index ``shards`` now: each over its ``members`` (page paths), the ``fresh`` bytes where
+        given, else the file of that path in ``published`` (hard-linked, or copied)."""
+        if not shards or self._closed:
+            return
+        self.discard_leftovers()
+        try:
+            self.dir.mkdir()  # never an existing folder or a link someone left in its place
+        except OSError:
+            return  # an early index is only a head start
+        self._pool = ThreadPoolExecutor(max_workers=len(shards), thread_name_prefix="early-search")
+        for shard in shards:
+            site = self.dir / shard.name
+            pages = {rel: fresh.get(rel) for rel in members[shard.name]}
+            self._runs[shard.name] = (shard, site, self._pool.submit(self._index, site, shard, pages, published))
+
+    def _index(self, site: Path, shard: Shard, pages: dict[str, bytes | None], published: Path) -> int:
+        made: set[Path] = set()
+        for rel, data in pages.items():
+            target = site / rel
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            if data is not None:
+                target.write_bytes(data)
+                continue
+            try:
+                os.link(published / rel, target)
+            except FileNotFoundError:
+                continue  # not published (yet): take() will find the shard's pages differ
+            except OSError:
+                shutil.copyfile(published / rel, target)
+        return _index_shard(site, shard, self._launch)
+
+    def _launch(self, *args, **kwargs):
+        import subprocess
+
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("build finished")
+            process = subprocess.Popen(*args, **kwargs)
+            self._processes.append(process)
+            return process
+
+    def take(self, shard: Shard, site_dir: Path, result: SearchIndex) -> bool:
+        """Move the early index of ``shard`` into ``site_dir/pagefind/`` if it indexed exactly the
+        pages now in ``site_dir`` (recorded into ``result``); False when there is none or it differs."""
+        run = self._runs.pop(shard.name, None)
+        if run is None:
+            return False
+        early, site, future = run
+        if early.months != shard.months:
+            return False
+        try:
+            pages = future.result()
+        except Exception:  # noqa: BLE001 - indexed again the ordinary way, which reports the problem
+            return False
+        if not _same_pages(site, site_dir, shard.months):
+            return False
+        target = site_dir / INDEX_FOLDER / shard.name
+        if target.is_symlink() or target.is_file():
+            target.unlink()
+        elif target.exists():
+            shutil.rmtree(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(site / INDEX_FOLDER / shard.name, target)
+        _record(result, site_dir, shard, pages)
+        self.used += 1
+        return True
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            for process in self._processes:
+                if process.poll() is None:
+                    process.kill()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        self._runs.clear()
+        self.discard_leftovers()
+
+    def discard_leftovers(self) -> None:
+        """Delete this build's scratch folder and any a killed build left next to the output."""
+        try:
+            names = [n for n in os.listdir(self.parent) if n.startswith(self.prefix)]
+        except OSError:
+            return
+        for name in names:
+            path = self.parent / name
+            if path.is_symlink() or path.is_file():
+                path.unlink(missing_ok=True)
+            else:
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def _same_pages(early: Path, final: Path, months: tuple[str, ...]) -> bool:
+    """Whether the HTML files directly in ``months`` are the same under both folders (same
+    names; each the same file, or the same bytes)."""
+    for month in months:
+        try:
+            names = sorted(n for n in os.listdir(early / month) if n.endswith(".html"))
+            wanted = sorted(n for n in os.listdir(final / month) if n.endswith(".html"))
+        except OSError:
+            return False
+        if names != wanted:
+            return False
+        for name in names:
+            a, b = early / month / name, final / month / name
+            sa, sb = a.stat(), b.stat()
+            if (sa.st_ino, sa.st_dev) == (sb.st_ino, sb.st_dev):
+                continue
+            if sa.st_size != sb.st_size or a.read_bytes() != b.read_bytes():
+                return False
+    return True
+
+
 def build_shards(site_dir: Path, shards: list[Shard], jobs: int | None = None,
-                 budget_mb: int = MEMORY_BUDGET_MB) -> SearchIndex:
-    """Index ``shards`` of the pages under ``site_dir`` into ``site_dir/pagefind/<shard>/``."""
+                 budget_mb: int = MEMORY_BUDGET_MB, early: EarlyIndex | None = None) -> SearchIndex:
+    """Index ``shards`` of the pages under ``site_dir`` into ``site_dir/pagefind/<shard>/``,
+    taking what ``early`` indexed ahead where it indexed the same pages."""
     if not pagefind_available():
         return SearchIndex(warning=UNAVAILABLE)
-    result = SearchIndex(processes=concurrent_processes(shards, jobs, budget_mb))
+    result = SearchIndex()
+    if early is not None:
+        shards = [s for s in shards if not early.take(s, site_dir, result)]
+        early.close()  # what it still runs is not needed: the budget is for the shards left
+    result.processes = concurrent_processes(shards, jobs, budget_mb)
     failed: list[str] = []
 
     def run(shard: Shard) -> tuple[Shard, int | Exception]:
@@ -232,14 +407,7 @@ def build_shards(site_dir: Path, shards: list[Shard], jobs: int | None = None,
                 failed.append(f"{shard.name}（{type(outcome).__name__}: {outcome}）")
                 shutil.rmtree(site_dir / INDEX_FOLDER / shard.name, ignore_errors=True)
                 continue
-            result.pages += outcome
-            base = site_dir / INDEX_FOLDER / shard.name
-            for dirpath, _dirs, names in os.walk(base):
-                for name in names:
-                    file = Path(dirpath) / name
-                    result.files += 1
-                    result.bytes += file.stat().st_size
-                    result.written[file.relative_to(site_dir).as_posix()] = shard.key
+            _record(result, site_dir, shard, outcome)
     if failed:
         result.warning = f"生成站内搜索索引失败：{'；'.join(sorted(failed))}。网站其余部分已正常生成。"
     return result

@@ -52,7 +52,7 @@ def test_a_restored_cache_keeps_the_next_scheduled_run_incremental(tmp_path):
     again = run_build("--site", str(second), "--output", str(second / "output"), "-v", env=env)
     assert again.returncode == 0, again.stderr
     assert "写入页面 1 个" in again.stderr, again.stderr  # only the edited notice's page is rendered
-    assert "生成站内搜索索引（1 / 3 个分片）" in again.stderr, again.stderr  # and its search shard indexed
+    assert "生成站内搜索索引（1 / 3 个分片，" in again.stderr, again.stderr  # and its search shard indexed
 
     cold = tmp_path / "cold"
     assert run_build("--site", str(second), "--output", str(cold), "--no-cache", env=env).returncode == 0

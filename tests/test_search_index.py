@@ -172,9 +172,90 @@ def test_one_edit_reindexes_one_shard_and_equals_a_cold_build(tmp_path):
     notice.write_text(notice.read_text(encoding="utf-8") + "\n本办法另行补充说明。\n", encoding="utf-8")
     again = run_build("--site", str(site), "--output", str(out), "-v", env=env)
     assert again.returncode == 0, again.stderr
-    assert "生成站内搜索索引（1 / 3 个分片）" in again.stderr
+    # the edited notice's shard was indexed while the build planned its pages (search.EarlyIndex)
+    assert "生成站内搜索索引（1 / 3 个分片，1 个在规划页面时已开始）" in again.stderr
+    assert not list(tmp_path.glob(".out.search-*"))  # its scratch folder is gone
     after = tree(out)
     rewritten = {p.split("/")[1] for p in inodes if p in after and os.stat(out / p).st_ino != inodes[p]}
     assert rewritten <= {"2020-03", "shards.json"}
     assert run_build("--site", str(site), "--output", str(cold), "--no-cache", env=env).returncode == 0
     assert after == tree(cold)
+
+
+@pytest.mark.skipif(not pagefind_available(), reason="pagefind[extended] is not installed")
+def test_an_early_index_is_used_only_if_it_indexed_exactly_the_pages_written(tmp_path):
+    """search.EarlyIndex indexes a shard before the build has written its pages; the result is taken
+    only when every page of the shard's months is the same as in the final folder, else the shard is
+    indexed again (a stale early index must never be published)."""
+    import shutil
+
+    from builder.search import EarlyIndex, SearchIndex, build_shards, plan_shards
+
+    out = tmp_path / "out"
+    assert run_build("--site", str(FIXTURE_SITE), "--output", str(out)).returncode == 0
+    notices = sorted(p.relative_to(out).as_posix() for p in out.glob("[0-9]*/[0-9]*/*.html"))
+    [shard] = plan_shards([(p, "") for p in notices])
+    members = {shard.name: notices}
+    edited = notices[0]
+    fresh = {edited: (out / edited).read_bytes().replace("</h1>".encode(), "独一无二的新词</h1>".encode(), 1)}
+    assert fresh[edited] != (out / edited).read_bytes()
+
+    def final_site(name: str, extra: dict[str, bytes] = {}) -> Path:
+        site = tmp_path / name
+        shutil.copytree(out, site, ignore=shutil.ignore_patterns("pagefind"))
+        for rel, data in {**fresh, **extra}.items():
+            (site / rel).write_bytes(data)
+        return site
+
+    def early_index(site: Path) -> tuple[bool, SearchIndex]:
+        early, result = EarlyIndex(out), SearchIndex()
+        early.start([shard], members, fresh, out)
+        try:
+            return early.take(shard, site, result), result
+        finally:
+            early.close()
+            assert not early.dir.exists()
+
+    # the same pages: taken, and the same bundle as indexing the final folder itself
+    same = final_site("same")
+    taken, result = early_index(same)
+    assert taken and result.pages == len(notices) and result.files == len(
+        [p for p in tree(same) if p.startswith("pagefind/")])
+    reference = final_site("reference")
+    build_shards(reference, [shard])
+    assert tree(same / "pagefind") == tree(reference / "pagefind")
+
+    # another page of the shard changed after the early start, or a page was added: not taken
+    other = notices[-1]
+    changed = final_site("changed", {other: (out / other).read_bytes().replace(b"</h1>", b"!</h1>", 1)})
+    assert early_index(changed) == (False, SearchIndex()) and not (changed / "pagefind").exists()
+    added = final_site("added", {edited.rpartition("/")[0] + "/new-page.html": fresh[edited]})
+    assert early_index(added)[0] is False
+
+
+@pytest.mark.skipif(not pagefind_available(), reason="pagefind[extended] is not installed")
+def test_closing_an_early_index_stops_pagefind_and_removes_its_scratch_folder(tmp_path):
+    from builder.search import EarlyIndex, plan_shards
+
+    out = tmp_path / "out"
+    assert run_build("--site", str(FIXTURE_SITE), "--output", str(out)).returncode == 0
+    notices = sorted(p.relative_to(out).as_posix() for p in out.glob("[0-9]*/[0-9]*/*.html"))
+    [shard] = plan_shards([(p, "") for p in notices])
+    early = EarlyIndex(out)
+    early.start([shard], {shard.name: notices}, {}, out)
+    _shard, _site, future = early._runs[shard.name]
+    while not early._processes and not future.done():  # until Pagefind runs
+        pass
+    early.close()
+    assert not list(tmp_path.glob(".out.search-*"))
+    assert all(process.poll() is not None for process in early._processes)
+    # what a killed build left (a folder, a planted link) is deleted, never written through
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / ".out.search-1-1").symlink_to(elsewhere)
+    (tmp_path / ".out.search-2-2" / "2022-05").mkdir(parents=True)
+    again = EarlyIndex(out)
+    again.start([shard], {shard.name: notices}, {}, out)
+    assert again.started == {shard.name}
+    again.close()
+    assert list(elsewhere.iterdir()) == [] and not list(tmp_path.glob(".out.search-*"))
