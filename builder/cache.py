@@ -25,6 +25,7 @@ import hashlib
 import hmac
 import os
 import shutil
+import sys
 import time
 from itertools import chain
 from dataclasses import dataclass, field
@@ -80,11 +81,12 @@ class Manifest:
     written: dict = field(default_factory=dict)  # output path -> (size, mtime seconds) as this build left it
 
 
-def written_files(output: Path) -> dict:
+def written_files(output: Path, intern: bool = False) -> dict:
     """(size, mtime in whole seconds) of every file under ``output``: what the next build verifies.
 
     Whole seconds: a CI cache (tar, zip) restores output/ with the mtimes it had, but not
-    always to the nanosecond (Python's tarfile and zip keep seconds)."""
+    always to the nanosecond (Python's tarfile and zip keep seconds).  ``intern``: paths as
+    interned strings, the very objects the pages' paths are (for the manifest, in memory and on disk)."""
     found: dict = {}
     pending = [(str(output), "")]
     while pending:
@@ -102,7 +104,8 @@ def written_files(output: Path) -> dict:
                 st = entry.stat(follow_symlinks=False)
             except OSError:
                 continue
-            found[prefix + entry.name] = (st.st_size, st.st_mtime_ns // 1_000_000_000)
+            rel = prefix + entry.name
+            found[sys.intern(rel) if intern else rel] = (st.st_size, st.st_mtime_ns // 1_000_000_000)
     return found
 
 
@@ -433,9 +436,11 @@ class BuildCache:
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            data = plaindata.dumps(payload, f"{FORMAT}|{__version__}")
+            head, body = plaindata.dump_parts(payload, f"{FORMAT}|{__version__}")
             with open(tmp, "wb") as fh:
-                fh.write(data)
+                fh.write(head)
+                fh.write(body)
+            del body
             os.replace(tmp, path)
         except OSError:
             return  # a read-only site folder still builds, just never incrementally

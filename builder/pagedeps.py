@@ -395,12 +395,19 @@ def page_key(static: str, values: str | None) -> str:
     return "" if values is None else digest(static, values)
 
 
+_NAMES: dict[tuple, tuple] = {}  # one tuple per distinct ``names`` (every notice page of a site reads alike)
+
+
 def interned(reads: tuple | None) -> tuple | None:
     """``reads`` (as :meth:`Reads.frozen` wrote it) with interned strings again, e.g. after it
-    came back from a worker process, so that the cache file stores each string once."""
+    came back from a worker process, so that the cache file stores each string once; pages that
+    read the same names of their owners share one tuple of them (in memory and in the file)."""
     if reads is None:
         return None
-    return tuple(map(sys.intern, reads[0])), tuple(map(sys.intern, reads[1]))
+    names = tuple(map(sys.intern, reads[1]))
+    if len(_NAMES) > 200_000:  # bounded, for a long-running serve
+        _NAMES.clear()
+    return tuple(map(sys.intern, reads[0])), _NAMES.setdefault(names, names)
 
 
 _ENTRY_FIELDS = tuple(f.name for f in dataclasses.fields(Entry) if f.name != "notice")

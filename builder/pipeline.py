@@ -350,6 +350,8 @@ def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) 
         _strict(options, manifest.warnings)
         return BuildResult(replace(manifest.summary, now=now.astimezone(config.tz)), pages=len(manifest.pages) + 1,
                            warnings=manifest.warnings, unchanged=True)
+    if manifest is not None:
+        manifest.inputs = {}  # compared: from here on only discover()'s record (site.inputs) is kept in memory
 
     stages = stage_fingerprints(options.site_dir, config, options.include_drafts, options.audio, templates)
     staging = Staging(output)
@@ -425,6 +427,9 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
     pages = {job.path: job.key for job in jobs}  # rendered pages get their key once rendered
     page_reads = {job.path: old_reads[job.path] for job in jobs if job.key and job.path in old_reads}
     page_values = {job.path: job.values for job in jobs if job.key}
+    if same:  # planning consumed them: what is still needed is in the new tables (memory at 100,000 pages)
+        manifest.page_reads = manifest.page_values = manifest.owner_versions = {}
+        old_reads = None
 
     reporter.stage("生成订阅源、站点地图与静态文件")
     files: dict[str, str] = {}
@@ -513,6 +518,9 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
         changed = {job.path for job in todo} | set(payloads) | set(removed)
         keep = [p for p in list(old_pages) + list(old_files) if p not in changed]
     staging.begin(keep=keep)
+    if manifest is not None:  # the last build's page keys and files are used up: free them (100,000 pages)
+        manifest.pages, manifest.written = {}, {}
+        old_pages = keep = None
     try:
         reporter.stage(f"生成页面（{len(todo)} / {len(jobs)}）")
         for index, reads in _render_pages(renderer, todo, staging, reporter, options.jobs):
@@ -541,7 +549,7 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
         staging.abort()
         raise
     new_manifest.output_id = output_id(output)
-    new_manifest.written = written_files(output)
+    new_manifest.written = written_files(output, intern=True)
     new_manifest.output_stamp = output_stamp(output, new_manifest.written)
     cache.save_manifest(new_manifest)
     if staging.note:

@@ -190,9 +190,15 @@ def _enc(x):
 
 def dumps(payload, version: str) -> bytes:
     """Bytes for ``payload``; TypeError when it holds something that is not plain data."""
+    return b"".join(dump_parts(payload, version))
+
+
+def dump_parts(payload, version: str) -> tuple[bytes, bytes]:
+    """:func:`dumps` as (header, body), to be written one after the other: a big cache file
+    (the manifest of a 100,000-page site) is then never copied once more in memory to join them."""
     body = marshal.dumps(_enc(payload), 4)
     context = _context(version)
-    return MAGIC + len(context).to_bytes(2, "little") + context + mac(context, body) + body
+    return MAGIC + len(context).to_bytes(2, "little") + context + mac(context, body), body
 
 
 # -- decoding ----------------------------------------------------------------------------------------
@@ -289,7 +295,7 @@ def loads(data: bytes, version: str):
     if data[len(MAGIC) + 2:start] != context:
         raise OtherVersion("written by another version")
     head = start + MAC_SIZE
-    body = data[head:]
+    body = memoryview(data)[head:]  # not a copy of a file that may be 100 MB
     if len(data) < head or not hmac.compare_digest(data[start:head], mac(context, body)):
         raise CacheFormatError("signature does not match (edited, copied from elsewhere, or another version)")
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import os
 import stat
+import sys
 import threading
 from collections import defaultdict
 from collections.abc import Callable
@@ -188,7 +189,8 @@ def discover(root: Path, diags: Diagnostics) -> tuple[list[str], dict[str, int],
             name = entry.name
             if name.startswith((".", "~$")):
                 continue
-            rel = entry.path[prefix:].replace(os.sep, "/")
+            # Interned: the notice's source, the cache's and the manifest's keys are then one object.
+            rel = sys.intern(entry.path[prefix:].replace(os.sep, "/"))
             if entry.is_symlink():
                 target = os.path.realpath(entry.path)
                 if entry.is_dir() or not (target + os.sep).startswith(real_content + os.sep):
@@ -396,6 +398,8 @@ def load_site(root: Path, *, include_drafts: bool = False, now: datetime | None 
                 hit.stamp == stamps.get(rel) or _same_bytes(root, rel, hit, stamps.get(rel))):
             if hit.stamp != stamps.get(rel):
                 hit = replace(hit, stamp=stamps[rel])
+            else:
+                hit.stamp = stamps[rel]  # the equal tuple discover() made: one copy in memory, not two
             fresh[rel] = hit
             notices.append(hit.notice)
             versions[hit.notice.source] = (hit.notice, hit.version)
@@ -409,11 +413,13 @@ def load_site(root: Path, *, include_drafts: bool = False, now: datetime | None 
     for rel, (notice, items, deps, version) in zip(to_parse, loaded):
         diags.extend(items)
         if notice is not None:
+            if notice.source == rel:  # always: then one object, discover()'s (interned), for both
+                object.__setattr__(notice, "source", rel)
             notices.append(notice)
             versions[notice.source] = (notice, version)
             if rel in stamps:
                 stripped = replace(notice, body_html="") if notice.body_html else notice
-                fresh[rel] = CachedNotice(stamps[rel], stripped, items, deps,
+                fresh[rel] = CachedNotice(stamps[rel], stripped, items or (), deps,
                                           version if stripped is notice else "")
     if diags.has_errors():
         raise BuildError(diags.sorted())
@@ -467,7 +473,7 @@ def assemble(root: Path, config: SiteConfig, notices: list[Notice], now: datetim
     for notice in notices:
         status = "published"
         if notice.withdrawn is not None and not notice.draft:
-            path = f"{notice.date.year:04d}/{notice.date.month:02d}/{notice.slug}.html"
+            path = sys.intern(f"{notice.date.year:04d}/{notice.date.month:02d}/{notice.slug}.html")
             withdrawn.append(Entry(notice, path, "withdrawn", expired=False, current=False))
             continue
         if notice.draft:
@@ -481,7 +487,7 @@ def assemble(root: Path, config: SiteConfig, notices: list[Notice], now: datetim
         expired = bool(notice.expires and notice.expires <= now)
         if expired and status == "published":
             expired_count += 1
-        path = f"{notice.date.year:04d}/{notice.date.month:02d}/{notice.slug}.html"
+        path = sys.intern(f"{notice.date.year:04d}/{notice.date.month:02d}/{notice.slug}.html")
         entries.append(Entry(notice, path, status, expired, current=not expired))
 
     # Two notices writing the same page is a hard error naming every file involved.

@@ -46,7 +46,7 @@ _ASCII_PUNCT = str.maketrans({",": "，", ";": "；", ":": "：", "!": "！", "?
 _REGION_SPLIT = re.compile(r"\s*[,，、;；]\s*")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Script:
     """One notice's loudspeaker script, fully spoken, with its schedule."""
 
