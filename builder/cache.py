@@ -109,12 +109,35 @@ def written_files(output: Path, intern: bool = False) -> dict:
     return found
 
 
-def damaged_files(output: Path, manifest: "Manifest") -> list[str] | None:
+def written_after(output: Path, before: dict, kept: set[str], listed) -> dict:
+    """:func:`written_files` of an output folder just published by an incremental build, without
+    walking it: the ``kept`` files were carried over as hard links (or copies keeping their times)
+    of the previous output, whose listing ``before`` the build is still true of them; every other
+    ``listed`` file (all the build published) is looked up.  A file changed behind the build's back
+    meanwhile is recorded as it was, so the next build finds it changed and writes it again."""
+    found: dict = {}
+    root = str(output)
+    for rel in listed:
+        stat = before.get(rel) if rel in kept else None
+        if stat is None:
+            try:
+                st = os.lstat(os.path.join(root, rel))
+            except OSError:
+                continue
+            stat = (st.st_size, st.st_mtime_ns // 1_000_000_000)
+        found[rel] = stat
+    return found
+
+
+def damaged_files(output: Path, manifest: "Manifest", listing: dict | None = None) -> list[str] | None:
     """Files of the manifest that were changed or removed in ``output`` since that build wrote
-    them (output/ is verified, not trusted); None when the manifest has no record to compare."""
+    them (output/ is verified, not trusted); None when the manifest has no record to compare.
+    ``listing`` receives :func:`written_files` of ``output`` as found."""
     if not manifest.written:
         return None
     now = written_files(output)
+    if listing is not None:
+        listing.update(now)
     written = manifest.written
     return sorted(rel for rel in chain(manifest.pages, manifest.files) if now.get(rel) != written.get(rel))
 

@@ -23,7 +23,8 @@ from datetime import datetime
 from pathlib import Path
 
 from . import __version__, checks, urls
-from .cache import BuildCache, Manifest, damaged_files, digest, output_id, output_stamp, written_files
+from .cache import (BuildCache, Manifest, damaged_files, digest, output_id, output_stamp, written_after,
+                    written_files)
 from .codeprint import code_digest
 from .config import load_config
 from .diagnostics import BuildError, Diagnostic, Diagnostics
@@ -321,8 +322,9 @@ def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) 
         else:
             manifest = None  # output/ was replaced or edited by something else: start over
     damaged: list[str] | None = []
+    before: dict = {}  # output/ as found: (size, mtime) of every file
     if manifest is not None:
-        damaged = damaged_files(output, manifest)
+        damaged = damaged_files(output, manifest, before)
         if damaged is None:
             manifest = None  # no record of what was written: nothing to verify against
         elif damaged:
@@ -361,7 +363,7 @@ def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) 
     early = EarlyIndex(output)
     try:
         return _build_changed(options, reporter, cache, manifest, staging, config, inputs, fingerprint, stages,
-                              now, current_id, found=diags.items, early=early)
+                              now, current_id, found=diags.items, early=early, before=before)
     except BaseException:
         staging.abort()
         raise
@@ -385,10 +387,11 @@ def _forget_damaged(manifest: Manifest, damaged: list[str], reporter: Reporter) 
 def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache, manifest: Manifest | None,
                    staging: Staging, config, inputs: tuple, fingerprint: str, stages: StageFingerprints,
                    now: datetime, current_id: tuple, found: list[Diagnostic] = (),
-                   early=None) -> BuildResult:
+                   early=None, before: dict | None = None) -> BuildResult:
     """``found``: what loading site.yaml and discovering content/ reported (e.g. a FIFO);
     ``fingerprint``: the whole (recorded for the next build's nothing-to-do test); ``stages``: per stage;
-    ``early``: a :class:`search.EarlyIndex` to index the edited notices' shards ahead of planning."""
+    ``early``: a :class:`search.EarlyIndex` to index the edited notices' shards ahead of planning;
+    ``before``: :func:`cache.written_files` of output/ as the build found it."""
     output = options.output_dir
     site = _load_checked(options, reporter, cache, dict(now=now, config=config, inputs=inputs, found=found),
                          stages.pages)
@@ -549,7 +552,12 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
         staging.abort()
         raise
     new_manifest.output_id = output_id(output)
-    new_manifest.written = written_files(output, intern=True)
+    if keep is not None and before and not staging.note:  # (a note: synced into a mount point, new times)
+        from .ownership import MARKER
+
+        new_manifest.written = written_after(output, before, set(keep), [*pages, *files, MARKER])
+    else:
+        new_manifest.written = written_files(output, intern=True)
     new_manifest.output_stamp = output_stamp(output, new_manifest.written)
     cache.save_manifest(new_manifest)
     if staging.note:

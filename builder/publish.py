@@ -203,7 +203,7 @@ class Staging:
                 os.link(source, target)
             except OSError:
                 try:
-                    shutil.copyfile(source, target)
+                    shutil.copy2(source, target)  # keeping its times: the listing before the build stays true
                 except OSError as exc:
                     raise PublishError(f"cannot carry over {rel}: {exc}") from exc
 
