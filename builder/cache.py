@@ -198,7 +198,7 @@ class BodyStore:
     def __init__(self, directory: Path, read_only: bool = False):
         self.dir = directory
         self.read_only = read_only  # ``check``: reads bodies a build stored, never writes
-        self._index: dict[str, tuple[str, int, int, str]] | None = None
+        self._index: dict[str, str] | None = None  # digest -> "pack offset length mac"
         self._fds: dict[str, int] = {}
         self._fds_pid = os.getpid()
         self._pack: tuple[int, str, object, object] | None = None  # (pid, name, bin, idx)
@@ -230,7 +230,7 @@ class BodyStore:
         except OSError:
             return False
         if self._index is not None:
-            self._index[digest_] = (name, offset, len(raw), mac)
+            self._index[digest_] = f"{name} {offset} {len(raw)} {mac}"
         return True
 
     def close(self) -> None:
@@ -252,20 +252,29 @@ class BodyStore:
         except OSError:
             return []
 
-    def _load_index(self) -> dict[str, tuple[str, int, int, str]]:
-        index: dict[str, tuple[str, int, int, str]] = {}
+    def _load_index(self) -> dict[str, str]:
+        """digest -> "pack offset length mac": one short string per body (as a tuple of four
+        values the index of a 100,000-notice site took ~20 MB more)."""
+        index: dict[str, str] = {}
         for name in self._packs():
             try:
                 with open(os.path.join(self.dir, name + ".idx"), encoding="ascii", errors="replace") as fh:
                     lines = fh.read().split("\n")[:-1]  # a last line without "\n" was cut short
                 for line in lines:
                     digest_, offset, length, mac = line.split(" ")
-                    index[digest_] = (name, int(offset), int(length), mac)
+                    int(offset), int(length)  # a damaged line: the rest of this pack is ignored
+                    index[digest_] = f"{name} {offset} {length} {mac}"
             except (OSError, ValueError):
                 continue
         return index
 
-    def index(self) -> dict[str, tuple[str, int, int, str]]:
+    @staticmethod
+    def _where(ref: str) -> tuple[str, int, int, str]:
+        """(pack, offset, length, mac) of an index value."""
+        name, offset, length, mac = ref.split(" ")
+        return name, int(offset), int(length), mac
+
+    def index(self) -> dict[str, str]:
         if self._index is None:
             self._index = self._load_index()
         return self._index
@@ -274,7 +283,7 @@ class BodyStore:
         ref = self.index().get(digest_)
         if ref is None:
             return None
-        name, offset, length, mac = ref
+        name, offset, length, mac = self._where(ref)
         if self._fds_pid != os.getpid():
             self._fds, self._fds_pid = {}, os.getpid()
         try:
@@ -301,9 +310,10 @@ class BodyStore:
         index = self._load_index()
         self._index = index
         live: dict[str, int] = {}
-        for digest_, (name, _offset, length, _mac) in index.items():
+        for digest_, ref in index.items():
             if digest_ in keep:
-                live[name] = live.get(name, 0) + length
+                name, _offset, length, _mac = ref.split(" ")
+                live[name] = live.get(name, 0) + int(length)
         sizes = {}
         for name in self._packs():
             try:
@@ -318,7 +328,7 @@ class BodyStore:
             rewrite += [n for _size, n in smallest[:extra + 1]]
         if rewrite:
             moving = set(rewrite)
-            bodies = {d: self.read(d) for d in sorted(keep) if index.get(d, ("",))[0] in moving}
+            bodies = {d: self.read(d) for d in sorted(keep) if index.get(d, "").partition(" ")[0] in moving}
             if all(html is not None for html in bodies.values()):
                 for digest_, html in bodies.items():
                     self.write(digest_, html)
@@ -356,6 +366,9 @@ class BodyStore:
 
 # Cache payloads this process saved or loaded, by file, with the identity of the file then
 # (inode, size, mtime): a second build in the same process (serve) skips unpickling them.
+# Only a process that builds again keeps them (serve sets REMEMBER): a one-off build would hold
+# tables such as the checks' (~30 MB at 100,000 notices) until it exits.
+REMEMBER = False
 _remembered: dict[str, tuple[tuple, object]] = {}
 
 
@@ -368,6 +381,8 @@ def _identity(path: Path) -> tuple | None:
 
 
 def _remember(path: Path, payload) -> None:
+    if not REMEMBER:
+        return
     identity = _identity(path)
     if identity is None:
         return

@@ -23,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from . import cache
 from .diagnostics import BuildError, Diagnostic
 from .pipeline import BuildOptions, build
 from .report import Reporter
@@ -72,6 +73,7 @@ class Preview:
         self.cond = threading.Condition()
         self.state = BuildState(0, False, error_page(0, [], "正在生成预览……"))
         self._build_lock = threading.Lock()
+        cache.REMEMBER = True  # every rebuild reuses the cache tables already decoded in this process
 
     def rebuild(self) -> BuildState:
         with self._build_lock:
