@@ -135,7 +135,7 @@ def damaged_files(output: Path, manifest: "Manifest", listing: dict | None = Non
     ``listing`` receives :func:`written_files` of ``output`` as found."""
     if not manifest.written:
         return None
-    now = written_files(output)
+    now = written_files(output, intern=listing is not None)  # kept: its paths the pages' very objects
     if listing is not None:
         listing.update(now)
     written = manifest.written

@@ -521,9 +521,9 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
         changed = {job.path for job in todo} | set(payloads) | set(removed)
         keep = [p for p in list(old_pages) + list(old_files) if p not in changed]
     staging.begin(keep=keep)
-    if manifest is not None:  # the last build's page keys and files are used up: free them (100,000 pages)
+    if manifest is not None:  # the last build's page keys and listing are used up: free them (100,000 pages)
         manifest.pages, manifest.written = {}, {}
-        old_pages = keep = None
+        old_pages = None
     try:
         reporter.stage(f"生成页面（{len(todo)} / {len(jobs)}）")
         for index, reads in _render_pages(renderer, todo, staging, reporter, options.jobs):
