@@ -423,7 +423,7 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
     same = manifest is not None and manifest.stages.get("pages") == stages.pages
     old_reads = manifest.page_reads if same else {}
     if early is not None and same and search_on and options.fresh_search:
-        _index_early(early, site, renderer, manifest, options, stages.search)
+        _index_early(early, site, renderer, manifest, options, stages.pages, stages.search)
     jobs = renderer.plan(stages.pages, old_reads, manifest.page_values if same else None,
                          manifest.owner_versions if same else None)
     todo = [job for job in jobs if not job.key or old_pages.get(job.path) != job.key]
@@ -593,7 +593,8 @@ def _search_stage(site: Site, staging: Staging, shards_all: list, shards_todo: l
 EARLY_PAGES = 50  # notice pages rendered ahead for an early search index; more: an ordinary search stage
 
 
-def _index_early(early, site: Site, renderer, manifest: Manifest, options: BuildOptions, salt: str) -> None:
+def _index_early(early, site: Site, renderer, manifest: Manifest, options: BuildOptions, fingerprint: str,
+                 salt: str) -> None:
     """Start indexing the shards of the notice pages this build will render again, before planning.
 
     Which pages change is known from the owners (notices, site-wide tables) whose version
@@ -602,7 +603,6 @@ def _index_early(early, site: Site, renderer, manifest: Manifest, options: Build
     in as many shards as may run at once; :meth:`search.EarlyIndex.take` checks afterwards
     that the index covers exactly what was written.
     """
-    from .render import PageJob
     from .search import MEMORY_BUDGET_MB, concurrent_processes, pagefind_available, plan_shards
 
     changed = renderer.values.changed(manifest.owner_versions)
@@ -617,22 +617,22 @@ def _index_early(early, site: Site, renderer, manifest: Manifest, options: Build
             stale.append(index)
             if len(stale) > EARLY_PAGES:
                 return
-    if not stale:
-        return
     budget_mb = site.config.search.memory_mb or MEMORY_BUDGET_MB
-    shards = plan_shards([(entry.path, "") for entry in entries], budget_mb=budget_mb, salt=salt)
-    shard_of_month = {month: shard for shard in shards for month in shard.months}
-    wanted = {shard_of_month[entries[i].path.rpartition("/")[0]].name for i in stale}
-    todo = [s for s in shards if s.name in wanted]
-    if len(todo) > concurrent_processes(todo, options.jobs, budget_mb):
-        return  # not all at once within the budget: the ordinary search stage does better
-    fresh = {}
     try:
-        for index in stale:
-            path = entries[index].path
-            if path.rpartition("/")[0] in shard_of_month and shard_of_month[path.rpartition("/")[0]].name in wanted:
-                fresh[path], _reads = renderer.run(PageJob(path, "", "notice_page", (index,)))
-    except Exception:  # noqa: BLE001 - rendering again below reports the problem properly
+        # A page that read a changed owner keeps its key when the values it read did not change (a
+        # title in a neighbour's list, when only the body was edited): keyed as planning will key it.
+        jobs = [renderer.job(fingerprint, "notice_page", (i,), reads, manifest.page_values, changed) for i in stale]
+        jobs = [job for job in jobs if job.key != pages.get(job.path)]
+        if not jobs:
+            return
+        shards = plan_shards([(entry.path, "") for entry in entries], budget_mb=budget_mb, salt=salt)
+        shard_of_month = {month: shard for shard in shards for month in shard.months}
+        wanted = {shard_of_month[job.path.rpartition("/")[0]].name for job in jobs}
+        todo = [s for s in shards if s.name in wanted]
+        if len(todo) > concurrent_processes(todo, options.jobs, budget_mb):
+            return  # not all at once within the budget: the ordinary search stage does better
+        fresh = {job.path: renderer.run(job)[0] for job in jobs}
+    except Exception:  # noqa: BLE001 - planning and rendering below report the problem properly
         return
     members: dict[str, list[str]] = {s.name: [] for s in todo}
     for entry in [*entries, *site.withdrawn]:

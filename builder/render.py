@@ -193,6 +193,7 @@ class Renderer:
         self.values = pagedeps.SiteValues(self.by_source, self.tables, site.versions)
         self._templates: dict[str, jinja2.Template] = {}
         self._nav_by_dir: dict[str, list[NavLink]] = {}
+        self._common_keys: dict[str, str] = {}
 
     # -- helpers ----------------------------------------------------------------------------------
 
@@ -262,20 +263,11 @@ class Renderer:
         reads = reads or {}
         values = values or {}
         changed = self.values.changed(versions)
-        common = digest(fingerprint, pagedeps.describe({k: v for k, v in self.common.items() if k not in self.tables}))
+        common = self._common_key(fingerprint)
         jobs: list[PageJob] = []
 
         def job(method: str, *args) -> None:
-            page = getattr(self, method)(*args)
-            static = digest(common, method, page.template, page.path, pagedeps.describe(page.context))
-            old = reads.get(page.path)
-            if not isinstance(old, tuple):
-                jobs.append(PageJob(page.path, "", method, args, static))
-                return
-            now = values.get(page.path)
-            if now is None or changed is None or not changed.isdisjoint(old[0]):
-                now = self.values.values(old)  # else none of its owners changed: nor did the values it read
-            jobs.append(PageJob(page.path, pagedeps.page_key(static, now), method, args, static, now))
+            jobs.append(self._job(common, method, args, reads, values, changed))
 
         job("home_page")
         for index in range(len(site.entries)):
@@ -306,6 +298,31 @@ class Renderer:
             job("search_page")
         job("not_found_page")
         return jobs
+
+    def _common_key(self, fingerprint: str) -> str:
+        """Digest of the fingerprint and what every page's context shares (part of every page's static key)."""
+        key = self._common_keys.get(fingerprint)
+        if key is None:
+            common = {k: v for k, v in self.common.items() if k not in self.tables}
+            key = self._common_keys[fingerprint] = digest(fingerprint, pagedeps.describe(common))
+        return key
+
+    def _job(self, common: str, method: str, args: tuple, reads: dict, values: dict,
+             changed: frozenset | None) -> PageJob:
+        page = getattr(self, method)(*args)
+        static = digest(common, method, page.template, page.path, pagedeps.describe(page.context))
+        old = reads.get(page.path)
+        if not isinstance(old, tuple):
+            return PageJob(page.path, "", method, args, static)
+        now = values.get(page.path)
+        if now is None or changed is None or not changed.isdisjoint(old[0]):
+            now = self.values.values(old)  # else none of its owners changed: nor did the values it read
+        return PageJob(page.path, pagedeps.page_key(static, now), method, args, static, now)
+
+    def job(self, fingerprint: str, method: str, args: tuple, reads: dict, values: dict,
+            changed: frozenset | None) -> PageJob:
+        """One page's job as :meth:`plan` makes it (same key), for a build that needs a few pages first."""
+        return self._job(self._common_key(fingerprint), method, args, reads, values, changed)
 
     def run(self, job: PageJob) -> tuple[bytes, str]:
         """The page's bytes and what its rendering read (``Reads.frozen()``)."""
