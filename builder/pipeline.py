@@ -529,6 +529,7 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
         for index, reads in _render_pages(renderer, todo, staging, reporter, options.jobs):
             job = todo[index]
             pages[job.path], page_values[job.path], page_reads[job.path] = renderer.key(job, reads)
+        renderer.values.forget()  # the values looked up to key them: ~1 KB a page after a full render
         if shards_todo:  # the same shards, now keyed by the pages as rendered
             redo = {s.name for s in shards_todo}
             shards_all = plan_shards([(job.path, pages[job.path]) for job in jobs if job.method == "notice_page"],
@@ -665,6 +666,8 @@ def _render_pages(renderer, todo: list, staging: Staging, reporter: Reporter,
     total = len(todo)
     import multiprocessing
 
+    from .pagedeps import interned
+
     reads: list[tuple[int, str]] = []
     if jobs <= 1 or total < PARALLEL_RENDER or "fork" not in multiprocessing.get_all_start_methods():
         for index, job in enumerate(todo):
@@ -687,7 +690,7 @@ def _render_pages(renderer, todo: list, staging: Staging, reporter: Reporter,
             for files, size, read in pool.imap_unordered(_render_chunk, chunks):
                 staging.files += files
                 staging.bytes += size
-                reads += read
+                reads += [(i, interned(r)) for i, r in read]  # the copies unpickled die with their chunk
                 done += files
                 reporter.progress(done, total)
     finally:
