@@ -352,8 +352,8 @@ def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) 
         _strict(options, manifest.warnings)
         return BuildResult(replace(manifest.summary, now=now.astimezone(config.tz)), pages=len(manifest.pages) + 1,
                            warnings=manifest.warnings, unchanged=True)
-    if manifest is not None:
-        manifest.inputs = {}  # compared: from here on only discover()'s record (site.inputs) is kept in memory
+    if manifest is not None:  # compared: from here on only discover()'s record (site.inputs) and this build's
+        manifest.inputs, manifest.warnings = {}, []  # warnings are kept in memory (~45 MB at 100,000 notices)
 
     stages = stage_fingerprints(options.site_dir, config, options.include_drafts, options.audio, templates)
     staging = Staging(output)
