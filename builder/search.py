@@ -195,10 +195,7 @@ def _index_shard(site_dir: Path, shard: Shard, launch=None) -> int:
     from pagefind.service import get_executable
 
     output = site_dir / INDEX_FOLDER / shard.name
-    if output.is_symlink() or output.is_file():
-        output.unlink()
-    elif output.exists():
-        shutil.rmtree(output)  # links or leftovers: Pagefind must never write through them
+    _clear(output)
     glob = "{" + ",".join(shard.months) + "}/*.html" if len(shard.months) > 1 else shard.months[0] + "/*.html"
     args = [str(get_executable()), "--site", str(site_dir), "--output-path", str(output), "--keep-index-url",
             "--glob", glob]
@@ -217,6 +214,14 @@ def _index_shard(site_dir: Path, shard: Shard, launch=None) -> int:
         (output / name).unlink(missing_ok=True)
     found = re.search(r"Indexed (\d+) pages?", stdout)
     return int(found.group(1)) if found else 0
+
+
+def _clear(path: Path) -> None:
+    """Remove whatever stands where a shard's bundle goes: links or leftovers are never written through."""
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.exists():
+        shutil.rmtree(path)
 
 
 def _record(result: SearchIndex, site_dir: Path, shard: Shard, pages: int) -> None:
@@ -255,7 +260,6 @@ class EarlyIndex:
         self._processes: list = []
         self._lock = threading.Lock()
         self._closed = False
-        self.used = 0  # shards taken
 
     @property
     def started(self) -> set[str]:
@@ -307,14 +311,10 @@ class EarlyIndex:
         if not _same_pages(site, site_dir, shard.months):
             return False
         target = site_dir / INDEX_FOLDER / shard.name
-        if target.is_symlink() or target.is_file():
-            target.unlink()
-        elif target.exists():
-            shutil.rmtree(target)
+        _clear(target)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(site / INDEX_FOLDER / shard.name, target)
         _record(result, site_dir, shard, pages)
-        self.used += 1
         return True
 
     def close(self) -> None:
