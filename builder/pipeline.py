@@ -544,7 +544,7 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
                 staging.write(path, data)
         if shards_all and LISTING not in files and pagefind_available():
             _search_stage(site, staging, shards_all, shards_todo, files, search_key, result, reporter, options.jobs,
-                          early)
+                          early, published=options.output_dir if manifest is not None else None)
         new_manifest.search_key = search_key
         reporter.stage("发布")
         cache.forget_manifest()  # until the swap succeeds, no manifest describes output/
@@ -569,16 +569,17 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
 
 
 def _search_stage(site: Site, staging: Staging, shards_all: list, shards_todo: list, files: dict[str, str],
-                  search_key: str, result: BuildResult, reporter: Reporter, jobs: int | None, early=None) -> None:
+                  search_key: str, result: BuildResult, reporter: Reporter, jobs: int | None, early=None,
+                  published: Path | None = None) -> None:
     """Re-index the shards whose pages changed (or take what ``early`` indexed of them), then write
-    the shard listing."""
+    the shard listing; ``published``: the last output, whose bundles seed the new ones."""
     from .search import LISTING, MEMORY_BUDGET_MB, build_shards, listing
 
     ahead = len(early.started & {s.name for s in shards_todo}) if early is not None else 0
     reporter.stage(f"生成站内搜索索引（{len(shards_todo)} / {len(shards_all)} 个分片"
                    + (f"，{ahead} 个在规划页面时已开始）" if ahead else "）"))
     index = build_shards(Path(staging.dir), shards_todo, jobs, site.config.search.memory_mb or MEMORY_BUDGET_MB,
-                         early)
+                         early, published)
     staging.files += index.files
     staging.bytes += index.bytes
     if index.warning:

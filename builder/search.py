@@ -20,6 +20,12 @@ as the cores and the memory budget allow.  ``pagefind/shards.json`` lists the sh
 newest first; the search page loads the first and merges the others into it
 (Pagefind's ``mergeIndex``), so one query searches every year.
 
+Pagefind names a bundle's index files by their content and skips writing (and
+compressing, half of its time) one that already exists.  An incremental build
+therefore seeds a shard's new bundle with the published bundle's content-named files,
+deletes those the new index no longer names, and checks every reused file against its
+name; if anything does not match, the shard is indexed again from nothing.
+
 Without the ``pagefind`` package (or its binary) the build still succeeds; the
 search page then tells readers to use the site map, and the build warns.
 """
@@ -178,8 +184,13 @@ def concurrent_processes(shards: list[Shard], jobs: int | None, budget_mb: int =
     return max(1, min(cores, len(shards), int(budget_mb // each)))
 
 
-def _index_shard(site_dir: Path, shard: Shard, launch=None) -> int:
+def _index_shard(site_dir: Path, shard: Shard, launch=None, previous: Path | None = None) -> int:
     """Run the Pagefind binary shipped in the ``pagefind`` package over one shard's months.
+
+    ``previous``: the shard's bundle as published, whose content-named files seed the new
+    bundle (:func:`_seed`); what the new index does not name is deleted afterwards and what
+    it reuses is checked against its name (:func:`_settle`), else the shard is indexed again
+    into an empty folder.
 
     The package's service API answers before the binary has finished writing and
     then terminates it, which under load left truncated index files; the command
@@ -196,6 +207,7 @@ def _index_shard(site_dir: Path, shard: Shard, launch=None) -> int:
 
     output = site_dir / INDEX_FOLDER / shard.name
     _clear(output)
+    seeded = _seed(output, previous)
     glob = "{" + ",".join(shard.months) + "}/*.html" if len(shard.months) > 1 else shard.months[0] + "/*.html"
     args = [str(get_executable()), "--site", str(site_dir), "--output-path", str(output), "--keep-index-url",
             "--glob", glob]
@@ -212,8 +224,151 @@ def _index_shard(site_dir: Path, shard: Shard, launch=None) -> int:
         raise RuntimeError((stderr or stdout).strip()[-500:] or f"exit status {process.returncode}")
     for name in UNUSED_UI_FILES:
         (output / name).unlink(missing_ok=True)
+    if seeded and not _settle(output, seeded):
+        return _index_shard(site_dir, shard, launch)
     found = re.search(r"Indexed (\d+) pages?", stdout)
     return int(found.group(1)) if found else 0
+
+
+# Pagefind names the files of a bundle's index by their content -- the SHA-1 of the uncompressed
+# data, each byte in hex without its leading zero, cut short -- and does not write (or compress:
+# gzip at its best level, half of its time for a 500-page shard) such a file that already exists.
+_HASHED_FOLDERS = ("fragment", "index", "filter")
+
+
+@dataclass
+class _Seed:
+    version: str  # Pagefind version that wrote the previous bundle
+    files: dict[str, str]  # relative path -> content name (hash) of each file linked in
+
+
+def _seed(output: Path, previous: Path | None) -> _Seed | None:
+    """Hard-link (else copy) the content-named files of ``previous`` into the empty ``output``.
+
+    Only regular files in the index folders and the ``*.pf_meta`` file: Pagefind writes every
+    other file of a bundle anew, which would write through a hard link.  Links are never followed.
+    """
+    if previous is None or previous.is_symlink() or not previous.is_dir():
+        return None
+    try:
+        entry = json.loads((previous / "pagefind-entry.json").read_bytes())
+        version = entry["version"]
+        assert isinstance(version, str)
+    except Exception:  # noqa: BLE001 - no usable bundle there: index from nothing
+        return None
+    files: dict[str, str] = {}
+    for folder in ("", *_HASHED_FOLDERS):
+        source = previous / folder
+        if folder and (source.is_symlink() or not source.is_dir()):
+            continue
+        made = False
+        with os.scandir(source) as entries:
+            for item in entries:
+                name = item.name
+                if not item.is_file(follow_symlinks=False):
+                    continue
+                if folder:
+                    stem, dot, _ext = name.rpartition(".")
+                elif name.startswith("pagefind.") and name.endswith(".pf_meta"):
+                    stem, dot = name[len("pagefind."):-len(".pf_meta")], "."
+                else:
+                    continue
+                if not dot or "_" not in stem:
+                    continue
+                if folder and not made:
+                    (output / folder).mkdir(parents=True, exist_ok=True)
+                    made = True
+                output.mkdir(parents=True, exist_ok=True)
+                rel = f"{folder}/{name}" if folder else name
+                try:
+                    os.link(item.path, output / rel)
+                except OSError:
+                    try:
+                        shutil.copyfile(item.path, output / rel)
+                    except OSError:
+                        continue
+                files[rel] = stem.partition("_")[2]
+    return _Seed(version, files) if files else None
+
+
+def _settle(output: Path, seed: _Seed) -> bool:
+    """After Pagefind ran over a seeded ``output``: delete the seeded files the new index does not
+    name; True if every file it names is there and each reused one holds what its name says."""
+    import gzip
+    import hashlib
+
+    try:
+        entry = json.loads((output / "pagefind-entry.json").read_bytes())
+        if entry["version"] != seed.version:
+            return False
+        wanted: set[str] = set()
+        for language in entry["languages"].values():
+            meta_name = f"pagefind.{language['hash']}.pf_meta"
+            wanted.add(meta_name)
+            data = gzip.decompress((output / meta_name).read_bytes())
+            if not data.startswith(_PREFIX):
+                return False
+            meta = _cbor(data, len(_PREFIX))
+            # [version, pages [[hash, words]], index chunks [[from, to, hash]], filters [[name, hash]], ...]
+            if not (isinstance(meta, list) and len(meta) >= 4 and meta[0] == seed.version):
+                return False
+            wanted.update(f"fragment/{page[0]}.pf_fragment" for page in meta[1])
+            wanted.update(f"index/{chunk[2]}.pf_index" for chunk in meta[2])
+            wanted.update(f"filter/{item[1]}.pf_filter" for item in meta[3])
+        for rel, name_hash in seed.files.items():
+            path = output / rel
+            if rel not in wanted:
+                path.unlink()
+                continue
+            data = gzip.decompress(path.read_bytes())
+            content_hash = "".join(f"{b:x}" for b in hashlib.sha1(data[len(_PREFIX):]).digest())
+            if not data.startswith(_PREFIX) or not content_hash.startswith(name_hash):
+                return False
+        return all((output / rel).is_file() for rel in wanted)
+    except Exception:  # noqa: BLE001 - anything unexpected: index again from nothing
+        return False
+
+
+_PREFIX = b"pagefind_dcd"
+
+
+def _cbor(data: bytes, start: int):
+    """Decode the one CBOR item at ``data[start:]`` (the subset Pagefind's metadata uses:
+    integers, strings, arrays, maps)."""
+    value, end = _cbor_item(data, start)
+    if end != len(data):
+        raise ValueError("trailing bytes")
+    return value
+
+
+def _cbor_item(data: bytes, i: int):
+    head = data[i]
+    major, info = head >> 5, head & 31
+    i += 1
+    if info < 24:
+        n = info
+    elif info <= 27:
+        width = 1 << (info - 24)
+        n = int.from_bytes(data[i:i + width], "big")
+        i += width
+    else:
+        raise ValueError("indefinite length")
+    if major == 0:
+        return n, i
+    if major == 1:
+        return -1 - n, i
+    if major in (2, 3):
+        chunk = data[i:i + n]
+        if len(chunk) != n:
+            raise ValueError("truncated")
+        return (chunk.decode("utf-8") if major == 3 else chunk), i + n
+    if major in (4, 5):
+        items = []
+        for _ in range(n * (2 if major == 5 else 1)):
+            item, i = _cbor_item(data, i)
+            items.append(item)
+        return (items if major == 4 else dict(zip(items[::2], items[1::2]))), i
+    raise ValueError(f"CBOR major type {major}")
 
 
 def _clear(path: Path) -> None:
@@ -283,7 +438,8 @@ class EarlyIndex:
             # Here, not in the thread: 500 links take ~10 ms, but ~350 ms in a thread that waits
             # for the interpreter lock after every call while the build plans its pages.
             _gather(site, members[shard.name], fresh, published)
-            self._runs[shard.name] = (shard, site, self._pool.submit(_index_shard, site, shard, self._launch))
+            self._runs[shard.name] = (shard, site, self._pool.submit(
+                _index_shard, site, shard, self._launch, published / INDEX_FOLDER / shard.name))
 
     def _launch(self, *args, **kwargs):
         import subprocess
@@ -385,9 +541,11 @@ def _same_pages(early: Path, final: Path, months: tuple[str, ...]) -> bool:
 
 
 def build_shards(site_dir: Path, shards: list[Shard], jobs: int | None = None,
-                 budget_mb: int = MEMORY_BUDGET_MB, early: EarlyIndex | None = None) -> SearchIndex:
+                 budget_mb: int = MEMORY_BUDGET_MB, early: EarlyIndex | None = None,
+                 published: Path | None = None) -> SearchIndex:
     """Index ``shards`` of the pages under ``site_dir`` into ``site_dir/pagefind/<shard>/``,
-    taking what ``early`` indexed ahead where it indexed the same pages."""
+    taking what ``early`` indexed ahead where it indexed the same pages; ``published``: the
+    output folder whose bundles seed the new ones (an incremental build)."""
     if not pagefind_available():
         return SearchIndex(warning=UNAVAILABLE)
     result = SearchIndex()
@@ -399,7 +557,8 @@ def build_shards(site_dir: Path, shards: list[Shard], jobs: int | None = None,
 
     def run(shard: Shard) -> tuple[Shard, int | Exception]:
         try:
-            return shard, _index_shard(site_dir, shard)
+            previous = published / INDEX_FOLDER / shard.name if published is not None else None
+            return shard, _index_shard(site_dir, shard, previous=previous)
         except Exception as exc:  # noqa: BLE001 - Pagefind is an external program
             return shard, exc
 

@@ -259,3 +259,58 @@ def test_closing_an_early_index_stops_pagefind_and_removes_its_scratch_folder(tm
     assert again.started == {shard.name}
     again.close()
     assert list(elsewhere.iterdir()) == [] and not list(tmp_path.glob(".out.search-*"))
+
+
+@pytest.mark.skipif(not pagefind_available(), reason="pagefind[extended] is not installed")
+def test_a_reindex_reuses_published_index_files_only_when_they_hold_what_their_names_say(tmp_path):
+    """An incremental build seeds a shard's new bundle with the published bundle's content-named files
+    (Pagefind then neither compresses nor writes them again): the result is the bundle an index from
+    nothing gives, without the files the new index no longer names, and a published file whose bytes do
+    not match its name, or a planted link, is never reused or followed."""
+    import gzip
+    import shutil
+
+    from builder.search import build_shards, plan_shards
+
+    out = tmp_path / "out"
+    assert run_build("--site", str(FIXTURE_SITE), "--output", str(out)).returncode == 0
+    notices = sorted(p.relative_to(out).as_posix() for p in out.glob("[0-9]*/[0-9]*/*.html"))
+    [shard] = plan_shards([(p, "") for p in notices])
+    bundle = out / "pagefind" / shard.name
+    edited = notices[0]
+    new_page = (out / edited).read_bytes().replace("</h1>".encode(), "独一无二的新词</h1>".encode(), 1)
+
+    def site_with_edit(name: str) -> Path:
+        site = tmp_path / name
+        shutil.copytree(out, site, ignore=shutil.ignore_patterns("pagefind"))
+        (site / edited).write_bytes(new_page)
+        return site
+
+    reference = site_with_edit("reference")
+    build_shards(reference, [shard])  # from nothing
+    expected = tree(reference / "pagefind" / shard.name)
+    published = tree(bundle)
+    fragments = sorted((bundle / "fragment").iterdir())
+    assert set(published) - set(expected) and set(published) & set(expected)  # some files go, some stay
+
+    seeded = site_with_edit("seeded")
+    build_shards(seeded, [shard], published=out)
+    assert tree(seeded / "pagefind" / shard.name) == expected  # no stale file of the old index left
+    assert tree(bundle) == published  # nothing written through the links
+    reused = [f for f in fragments if (seeded / "pagefind" / shard.name / "fragment" / f.name).exists()]
+    assert reused and all(os.path.samefile(f, seeded / "pagefind" / shard.name / "fragment" / f.name)
+                          for f in reused)
+
+    # a published file the new index would reuse, its bytes replaced under the same name, and another
+    # replaced by a link to a file outside: the shard is indexed again from nothing
+    forged = reused[0]
+    forged.write_bytes(gzip.compress(b'pagefind_dcd{"url":"/forged.html","content":"forged"}'))
+    outside = tmp_path / "outside.txt"
+    outside.write_bytes(b"not an index file")
+    planted = reused[1]
+    planted.unlink()
+    planted.symlink_to(outside)
+    again = site_with_edit("again")
+    build_shards(again, [shard], published=out)
+    assert tree(again / "pagefind" / shard.name) == expected
+    assert outside.read_bytes() == b"not an index file"
