@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -106,11 +107,48 @@ class Crumb:
         return f"Crumb({self.title!r}, {self.path!r})"
 
 
+class PagePaths(Sequence):
+    """The paths of a list's pages 1..count, made on demand by ``page_for(number)``: a page shows a
+    few of them, and a column of 5,000 pages would otherwise build (and describe, in every page's
+    key) 5,000 paths for each of its pages.  Described by the function and its arguments (their
+    code is in the pages' fingerprint), so the description is complete and the same every build."""
+
+    __slots__ = ("_page_for", "_count")
+
+    def __init__(self, page_for: partial, count: int) -> None:
+        self._page_for, self._count = page_for, count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return tuple(self._page_for(n + 1) for n in range(*index.indices(self._count)))
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        return self._page_for(index + 1)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, PagePaths) and repr(self) == repr(other)
+
+    def __hash__(self) -> int:
+        return hash(repr(self))
+
+    def __repr__(self) -> str:
+        f = self._page_for
+        return f"PagePaths({f.func.__module__}.{f.func.__qualname__}, {f.args!r}, {f.keywords!r}, {self._count})"
+
+
 @dataclass(frozen=True)
 class Pager:
     number: int
     count: int
-    paths: tuple[str, ...]
+    paths: PagePaths
+
+    def __repr__(self) -> str:
+        return f"Pager({self.number}, {self.count}, {self.paths!r})"
 
     @property
     def prev(self) -> str | None:
@@ -123,8 +161,8 @@ class Pager:
     @property
     def window(self) -> list[tuple[int, str]]:
         """The numbered links shown: the first, the last, and three either side of the current page."""
-        return [(n, self.paths[n - 1]) for n in range(1, self.count + 1)
-                if n in (1, self.count) or abs(n - self.number) <= 3]
+        shown = sorted({1, self.count, *range(max(1, self.number - 3), min(self.count, self.number + 3) + 1)})
+        return [(n, self.paths[n - 1]) for n in shown]
 
 
 @dataclass(frozen=True)
@@ -418,10 +456,10 @@ class Renderer:
     def _list_page(self, entries: list[Entry], number: int, page_for, **context) -> Page:
         size = self.config.page_size
         count = max(1, math.ceil(len(entries) / size))
-        paths = tuple(page_for(n) for n in range(1, count + 1))
         chunk = entries[(number - 1) * size: number * size]
-        return self._page("list.html", paths[number - 1], entries=chunk, pager=Pager(number, count, paths),
-                           total=len(entries), **context)
+        return self._page("list.html", page_for(number), entries=chunk,
+                          pager=Pager(number, count, PagePaths(page_for, count)),
+                          total=len(entries), **context)
 
     def column_page(self, name: str, number: int) -> Page:
         category = self.config.category(name)

@@ -234,3 +234,26 @@ def test_static_assets_are_local(built_site):
     assert 'href="static/css/site.css"' in html
     assert (built_site / "static/css/site.css").is_file() and (built_site / "static/js/site.js").is_file()
     assert 'name="viewport"' in html
+
+
+def test_a_pager_makes_its_paths_on_demand_and_describes_itself_by_what_makes_them():
+    """A list page's pager is part of its key: described by the path function and the page count
+    (not 5,000 paths for each page of a 5,000-page column), the same in every build; a site's own
+    template can still index, slice and loop over every page's path."""
+    from functools import partial
+
+    from builder import urls
+    from builder.render import PagePaths, Pager
+
+    pager = Pager(2, 5, PagePaths(partial(urls.column_page, "tzgg"), 5))
+    eager = [urls.column_page("tzgg", n) for n in range(1, 6)]
+    assert list(pager.paths) == eager and len(pager.paths) == 5
+    assert pager.paths[0] == eager[0] and pager.paths[-1] == eager[-1] and pager.paths[1:3] == tuple(eager[1:3])
+    assert (pager.prev, pager.next) == (eager[0], eager[2])
+    assert pager.window == [(n, eager[n - 1]) for n in range(1, 6)]
+    with pytest.raises(IndexError):
+        pager.paths[5]
+    assert repr(pager) == "Pager(2, 5, PagePaths(builder.urls.column_page, ('tzgg',), {}, 5))"
+    assert repr(Pager(2, 5, PagePaths(partial(urls.tag_page, "tzgg"), 5))) != repr(pager)
+    far = Pager(50, 5000, PagePaths(partial(urls.column_page, "tzgg"), 5000))
+    assert [n for n, _ in far.window] == [1, 47, 48, 49, 50, 51, 52, 53, 5000]
