@@ -211,18 +211,31 @@ def _load_checked(options: BuildOptions, reporter: Reporter, cache: BuildCache |
     With the render ``fingerprint`` (a build that will render), templates are compiled
     while the parsing workers run.
     """
+    site = _load_site(options, cache, extra, fingerprint)
+    _check_site(site, options, reporter, cache)
+    return site
+
+
+def _load_site(options: BuildOptions, cache: BuildCache | None, extra: dict, fingerprint: str = "") -> Site:
     warm_up = partial(_warm_up, options.site_dir, fingerprint) if fingerprint else None
     try:
-        site = load_site(options.site_dir, include_drafts=options.include_drafts, jobs=options.jobs,
+        return load_site(options.site_dir, include_drafts=options.include_drafts, jobs=options.jobs,
                          cache=cache, while_waiting=warm_up, **extra)
     except BuildError as exc:  # still report 错敏字 and schema problems of every readable file
         more = checks.check_files(options.site_dir, options.include_drafts, extra.get("config"))
         raise BuildError(sorted(set(exc.diagnostics) | set(more))) from None
+
+
+def _check_site(site: Site, options: BuildOptions, reporter: Reporter, cache: BuildCache | None,
+                plan=None) -> None:
+    """The editorial checks; BuildError with every error found so far (``plan``: the broadcast
+    plan's, when it was made first)."""
     reporter.stage("编辑检查（错敏字、链接、栏目）")
     site.diagnostics = sorted(set(site.diagnostics) | set(checks.check_site(site, cache, options.jobs)))
+    if plan is not None:
+        site.diagnostics = sorted(site.diagnostics + plan.diagnostics)
     if any(d.level == "error" for d in site.diagnostics):
         raise BuildError(site.diagnostics)
-    return site
 
 
 def _warm_up(site_dir: Path, fingerprint: str) -> threading.Thread:
@@ -243,14 +256,17 @@ def _warm_up(site_dir: Path, fingerprint: str) -> threading.Thread:
     return thread
 
 
-def _broadcast_plan(site: Site, cache: BuildCache | None, reporter: Reporter):
+def _broadcast_plan(site: Site, cache: BuildCache | None, reporter: Reporter, merge: bool = True):
+    """The broadcast plan; ``merge``: its diagnostics go into the site's now (BuildError on an
+    error), else the caller merges them (:func:`_check_site`)."""
     from .broadcast import script as broadcast
 
     reporter.stage("广播稿")
     plan = broadcast.plan(site, cache)
-    if any(d.level == "error" for d in plan.diagnostics):
-        raise BuildError(sorted(site.diagnostics + plan.diagnostics))
-    site.diagnostics = sorted(site.diagnostics + plan.diagnostics)
+    if merge:
+        if any(d.level == "error" for d in plan.diagnostics):
+            raise BuildError(sorted(site.diagnostics + plan.diagnostics))
+        site.diagnostics = sorted(site.diagnostics + plan.diagnostics)
     return plan
 
 
@@ -393,16 +409,30 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
     ``early``: a :class:`search.EarlyIndex` to index the edited notices' shards ahead of planning;
     ``before``: :func:`cache.written_files` of output/ as the build found it."""
     output = options.output_dir
-    site = _load_checked(options, reporter, cache, dict(now=now, config=config, inputs=inputs, found=found),
-                         stages.pages)
-    plan = _broadcast_plan(site, cache, reporter)
+    site = _load_site(options, cache, dict(now=now, config=config, inputs=inputs, found=found), stages.pages)
+    plan = _broadcast_plan(site, cache, reporter, merge=False)
+    from .broadcast.outputs import links
+    from .render import Renderer
+
+    # A stage switched off in site.yaml publishes nothing: no files, no sitemap entry, no links to it.
+    broadcast_on, search_on = plan.settings.enabled, _search_enabled(site)
+    renderer = Renderer(site, {"broadcast_links": links(plan), "search_enabled": search_on}, stages.pages)
+    # What each page read last time; only meaningful under the same pages fingerprint (the code pages
+    # can run, templates, the config they see).
+    same = manifest is not None and manifest.stages.get("pages") == stages.pages
+    if (early is not None and same and search_on and options.fresh_search
+            and not any(d.level == "error" for d in plan.diagnostics)):
+        # Before the editorial checks (~1 s at 100,000 notices): they cannot change a page. If they
+        # find an error, the build stops and closing ``early`` stops Pagefind.
+        _index_early(early, site, renderer, manifest, options, stages.pages, stages.search)
+    _check_site(site, options, reporter, cache, plan)
     _strict(options, site.diagnostics)
 
     reporter.stage("规划页面")
     from .broadcast import script as broadcast
-    from .broadcast.outputs import INDEX_PAGE as BROADCAST_PAGE, broadcast_files, lastmod, links, render_audio
+    from .broadcast.outputs import INDEX_PAGE as BROADCAST_PAGE, broadcast_files, lastmod, render_audio
     from .feeds import feed_files
-    from .render import Renderer, static_files
+    from .render import static_files
     from .sitemap import robots_txt, sitemap_xml
 
     notes: list[str] = []
@@ -413,17 +443,9 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
         wavs, seconds, problem = render_audio(plan, reporter)
         if problem:
             notes.append(problem)
-    # A stage switched off in site.yaml publishes nothing: no files, no sitemap entry, no links to it.
-    broadcast_on, search_on = plan.settings.enabled, _search_enabled(site)
-    renderer = Renderer(site, {"broadcast_links": links(plan), "search_enabled": search_on}, stages.pages)
     old_pages = manifest.pages if manifest else {}
     old_files = manifest.files if manifest else {}
-    # What each page read last time; only meaningful under the same pages fingerprint (the code pages
-    # can run, templates, the config they see).
-    same = manifest is not None and manifest.stages.get("pages") == stages.pages
     old_reads = manifest.page_reads if same else {}
-    if early is not None and same and search_on and options.fresh_search:
-        _index_early(early, site, renderer, manifest, options, stages.pages, stages.search)
     jobs = renderer.plan(stages.pages, old_reads, manifest.page_values if same else None,
                          manifest.owner_versions if same else None)
     todo = [job for job in jobs if not job.key or old_pages.get(job.path) != job.key]
@@ -577,7 +599,7 @@ def _search_stage(site: Site, staging: Staging, shards_all: list, shards_todo: l
 
     ahead = len(early.started & {s.name for s in shards_todo}) if early is not None else 0
     reporter.stage(f"生成站内搜索索引（{len(shards_todo)} / {len(shards_all)} 个分片"
-                   + (f"，{ahead} 个在规划页面时已开始）" if ahead else "）"))
+                   + (f"，{ahead} 个已在编辑检查前开始）" if ahead else "）"))
     index = build_shards(Path(staging.dir), shards_todo, jobs, site.config.search.memory_mb or MEMORY_BUDGET_MB,
                          early, published)
     staging.files += index.files

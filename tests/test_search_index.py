@@ -173,7 +173,7 @@ def test_one_edit_reindexes_one_shard_and_equals_a_cold_build(tmp_path):
     again = run_build("--site", str(site), "--output", str(out), "-v", env=env)
     assert again.returncode == 0, again.stderr
     # the edited notice's shard was indexed while the build planned its pages (search.EarlyIndex)
-    assert "生成站内搜索索引（1 / 3 个分片，1 个在规划页面时已开始）" in again.stderr
+    assert "生成站内搜索索引（1 / 3 个分片，1 个已在编辑检查前开始）" in again.stderr
     assert not list(tmp_path.glob(".out.search-*"))  # its scratch folder is gone
     after = tree(out)
     rewritten = {p.split("/")[1] for p in inodes if p in after and os.stat(out / p).st_ino != inodes[p]}
@@ -314,3 +314,32 @@ def test_a_reindex_reuses_published_index_files_only_when_they_hold_what_their_n
     build_shards(again, [shard], published=out)
     assert tree(again / "pagefind" / shard.name) == expected
     assert outside.read_bytes() == b"not an index file"
+
+
+@pytest.mark.skipif(not pagefind_available(), reason="pagefind[extended] is not installed")
+def test_an_edit_with_errors_fails_with_every_error_and_leaves_no_early_index_behind(tmp_path):
+    """The early index starts before the editorial checks; when the checks (a 错敏字) and the broadcast
+    plan (a bad broadcast field) both find errors, the one run reports both, exits 1, publishes nothing,
+    and stops Pagefind and deletes its scratch folder."""
+    import shutil
+
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "content", site / "content")
+    for name in ("site.yaml", "pronunciations.yaml", "terms.yaml"):
+        shutil.copy(REPO / name, site / name)
+    out = tmp_path / "out"
+    env = {"SOURCE_DATE_EPOCH": "1795838400"}
+    assert run_build("--site", str(site), "--output", str(out), env=env).returncode == 0
+    before = tree(out)
+    typo = site / "content" / "2020" / "03" / "shuiziyuan-guanli.md"
+    typo.write_text(typo.read_text(encoding="utf-8") + "\n各单位要贯切落实本办法。\n", encoding="utf-8")
+    bad = site / "content" / "2022" / "07" / "wenti-baoming.md"
+    text = bad.read_text(encoding="utf-8")
+    bad.write_text(text.replace("\n---", "\nbroadcast:\n  repeat: 9\n---", 1), encoding="utf-8")
+    failed = run_build("--site", str(site), "--output", str(out), "-v", env=env)
+    assert failed.returncode == 1
+    assert "content/2020/03/shuiziyuan-guanli.md:" in failed.stderr and "贯彻落实" in failed.stderr
+    assert "content/2022/07/wenti-baoming.md:" in failed.stderr and "broadcast.repeat" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    assert tree(out) == before
+    assert not list(tmp_path.glob(".out.search-*"))

@@ -112,7 +112,7 @@ def test_after_a_one_edit_build_the_new_word_is_found(browser, tmp_path):
     untouched = out / "pagefind" / "2026-11" / "pagefind-entry.json"
     inode = untouched.stat().st_ino
     log = build()
-    assert "生成站内搜索索引（1 / 3 个分片，1 个在规划页面时已开始）" in log, log  # indexed ahead (EarlyIndex)
+    assert "生成站内搜索索引（1 / 3 个分片，1 个已在编辑检查前开始）" in log, log  # indexed ahead (EarlyIndex)
     assert untouched.stat().st_ino == inode  # the other shards were carried over, not re-indexed
     with serve_directory(tmp_path) as base:
         results = search(browser, Served(tmp_path, base), word, build="inc")
