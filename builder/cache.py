@@ -129,13 +129,14 @@ def written_after(output: Path, before: dict, kept: set[str], listed) -> dict:
     return found
 
 
-def damaged_files(output: Path, manifest: "Manifest", listing: dict | None = None) -> list[str] | None:
+def damaged_files(output: Path, manifest: "Manifest", listing: dict | None = None,
+                  found: dict | None = None) -> list[str] | None:
     """Files of the manifest that were changed or removed in ``output`` since that build wrote
     them (output/ is verified, not trusted); None when the manifest has no record to compare.
-    ``listing`` receives :func:`written_files` of ``output`` as found."""
+    ``listing`` receives :func:`written_files` of ``output`` as found (``found``: when already made)."""
     if not manifest.written:
         return None
-    now = written_files(output, intern=listing is not None)  # kept: its paths the pages' very objects
+    now = found if found is not None else written_files(output, intern=listing is not None)  # kept: interned
     if listing is not None:
         listing.update(now)
     written = manifest.written

@@ -28,7 +28,7 @@ from .cache import (BuildCache, Manifest, damaged_files, digest, output_id, outp
 from .codeprint import code_digest
 from .config import load_config
 from .diagnostics import BuildError, Diagnostic, Diagnostics
-from .publish import OutputLock, Staging
+from .publish import OutputLock, OutputListing, Staging
 from .report import Reporter
 from .site import Site, build_now, discover, load_site
 
@@ -330,6 +330,20 @@ def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) 
     from .search import EarlyIndex
 
     EarlyIndex(output).discard_leftovers()  # and perhaps the scratch folder of an early search index
+    # output/ as found, listed by a forked child while the manifest loads and content/ is discovered
+    listing = OutputListing(output) if cache.enabled else None
+    try:
+        return _build_listed(options, reporter, cache, listing)
+    finally:
+        if listing is not None:
+            listing.close()
+
+
+def _build_listed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
+                  listing: OutputListing | None) -> BuildResult:
+    from .search import EarlyIndex
+
+    output = options.output_dir
     manifest = cache.load_manifest()
     current_id = output_id(output)
     if manifest is not None and manifest.output_id != current_id:
@@ -337,14 +351,6 @@ def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) 
             manifest.output_id = current_id  # the same output restored elsewhere (a CI cache)
         else:
             manifest = None  # output/ was replaced or edited by something else: start over
-    damaged: list[str] | None = []
-    before: dict = {}  # output/ as found: (size, mtime) of every file
-    if manifest is not None:
-        damaged = damaged_files(output, manifest, before)
-        if damaged is None:
-            manifest = None  # no record of what was written: nothing to verify against
-        elif damaged:
-            _forget_damaged(manifest, damaged, reporter)
 
     # Fast path: no input changed since the manifest was written, and no moment has passed
     # at which time alone changes the site.
@@ -360,6 +366,15 @@ def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) 
     fingerprint = render_fingerprint(options.site_dir, config.base_url, options.include_drafts, options.audio,
                                      templates)
     now = options.now or build_now()
+    damaged: list[str] | None = []
+    before: dict = {}  # output/ as found: (size, mtime) of every file
+    if manifest is not None:
+        found = listing.result(intern=True) if listing is not None else None
+        damaged = damaged_files(output, manifest, before, found)
+        if damaged is None:
+            manifest = None  # no record of what was written: nothing to verify against
+        elif damaged:
+            _forget_damaged(manifest, damaged, reporter)
     if (manifest is not None and not diags.items and not damaged and manifest.render_fp == fingerprint
             and manifest.inputs == inputs[2] and manifest.include_drafts == options.include_drafts
             and (manifest.now_boundary is None or now < manifest.now_boundary)

@@ -266,3 +266,34 @@ def test_a_previous_sites_folder_its_deleter_still_holds_is_left_to_it(tmp_path)
         os.close(deleter)
     Staging(output).recover()  # the deleter died: its folder goes now
     assert not trash.exists() and output.is_dir()
+
+
+def test_the_output_listing_made_by_a_child_process_equals_a_walk_and_a_dropped_one_leaves_no_process(
+        tmp_path, monkeypatch):
+    """An incremental build lists output/ (what it verifies against the manifest) in a forked child
+    while it loads the manifest; the listing is the same as walking the folder here, a listing the
+    build no longer needs stops its child, and without fork the walk happens in the build itself."""
+    from builder.cache import written_files
+    from builder.publish import OutputListing
+
+    out = tmp_path / "out"
+    for rel in ("index.html", "2022/05/a.html", "2022/05/b.html", "pagefind/2022-05/index/x.pf_index", "空 文件.txt"):
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text(rel, encoding="utf-8")
+    (out / "link.html").symlink_to(tmp_path)  # listed as the link itself, never followed
+    walked = written_files(out)
+    assert len(walked) == 6
+    listing = OutputListing(out)
+    assert listing._pid is not None
+    assert listing.result(intern=True) == walked
+    listing.close()
+
+    dropped = OutputListing(out)
+    pid = dropped._pid
+    dropped.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # already reaped: no process left behind
+
+    monkeypatch.delattr(os, "fork")
+    here = OutputListing(out)
+    assert here._pid is None and here.result() == walked
