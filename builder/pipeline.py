@@ -17,8 +17,9 @@ import os
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import partial
+from operator import attrgetter
 from datetime import datetime
 from pathlib import Path
 
@@ -231,9 +232,11 @@ def _check_site(site: Site, options: BuildOptions, reporter: Reporter, cache: Bu
     """The editorial checks; BuildError with every error found so far (``plan``: the broadcast
     plan's, when it was made first)."""
     reporter.stage("编辑检查（错敏字、链接、栏目）")
-    site.diagnostics = sorted(set(site.diagnostics) | set(checks.check_site(site, cache, options.jobs)))
+    merged = [*set(site.diagnostics) | set(checks.check_site(site, cache, options.jobs))]
     if plan is not None:
-        site.diagnostics = sorted(site.diagnostics + plan.diagnostics)
+        merged += plan.diagnostics
+    # The fields in order, compared in C: the generated __lt__ took ~0.5 s for a 100,000-notice site's warnings.
+    site.diagnostics = sorted(merged, key=attrgetter(*(f.name for f in fields(Diagnostic))))
     if any(d.level == "error" for d in site.diagnostics):
         raise BuildError(site.diagnostics)
 
