@@ -7,7 +7,7 @@ import sys
 from builder.cli import main
 
 if __name__ == "__main__":
-    code = main()
+    code = main(exits_after=True)
     try:
         sys.stdout.flush()
         sys.stderr.flush()

@@ -171,15 +171,16 @@ def _deploy(args: argparse.Namespace, reporter: ConsoleReporter) -> int:
         return exc.code
 
 
-def _options(args: argparse.Namespace) -> BuildOptions:
+def _options(args: argparse.Namespace, exits_after: bool = False) -> BuildOptions:
     site = args.site.resolve()
     # Resolved: a symlinked --output is locked, staged and swapped where it really is.
     return BuildOptions(site_dir=site, output_dir=(args.output or site / "output").resolve(),
                         base_url=args.base_url, include_drafts=args.drafts, strict=args.strict, jobs=args.jobs,
-                        use_cache=not args.no_cache, audio=getattr(args, "audio", False))
+                        use_cache=not args.no_cache, audio=getattr(args, "audio", False), exits_after=exits_after)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, exits_after: bool = False) -> int:
+    """``exits_after``: the caller leaves the process right after (build.py, with ``os._exit``)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
@@ -210,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
             reporter.note(f"错误：{exc}。输出目录未作任何改动。")
             return 2
     try:
-        return _run(args, reporter)
+        return _run(args, reporter, exits_after)
     except BuildError as exc:
         if getattr(args, "summary_json", None):
             from . import summary
@@ -290,7 +291,7 @@ def _environment(exc: OSError) -> str:
     return f"{where}{reason}，{hint}"
 
 
-def _run(args: argparse.Namespace, reporter: ConsoleReporter) -> int:
+def _run(args: argparse.Namespace, reporter: ConsoleReporter, exits_after: bool = False) -> int:
     if args.command == "new":
         from .scaffold import new_notice
 
@@ -302,7 +303,7 @@ def _run(args: argparse.Namespace, reporter: ConsoleReporter) -> int:
         return serve(args.site.resolve(), host=args.host, port=args.port, jobs=args.jobs, reporter=reporter)
     if args.command == "deploy":
         return _deploy(args, reporter)
-    options = _options(args)
+    options = _options(args, exits_after)
     if args.command == "check" and args.audit:
         return _audit(args, options, reporter)
     if args.command == "check":

@@ -60,6 +60,7 @@ class BuildOptions:
     # False (serve's preview): keep the last search index when notices change instead of running
     # Pagefind over every notice page again (~75 s at 10,000 notices); a real build re-indexes.
     fresh_search: bool = True
+    exits_after: bool = False  # the command line: the process exits right after (see _leave_for_exit)
 
 
 @dataclass(frozen=True)
@@ -554,6 +555,7 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
         new_manifest.written = manifest.written
         new_manifest.search_key = search_key
         cache.save_manifest(new_manifest)
+        _leave_for_exit(options, locals())
         return result
 
     keep = None
@@ -605,7 +607,19 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
         result.notes.append(staging.note)
     result.plan = plan
     result.files, result.bytes = staging.files, staging.bytes
+    _leave_for_exit(options, locals())
     return result
+
+
+_LEFT_FOR_EXIT: list[dict] = []
+
+
+def _leave_for_exit(options: BuildOptions, tables: dict) -> None:
+    """When the process exits right after the build (``build.py`` leaves with ``os._exit``), the
+    build's tables -- keys, reads and jobs of 115,000 pages at 100,000 notices -- are left to the
+    exit instead of being freed object by object when the build returns (~0.4 s)."""
+    if options.exits_after:
+        _LEFT_FOR_EXIT.append(tables)
 
 
 def _search_stage(site: Site, staging: Staging, shards_all: list, shards_todo: list, files: dict[str, str],
