@@ -47,7 +47,7 @@ def asset_path(source: str) -> str:
     return "files/" + source.split("/", 1)[1]
 
 
-_PLAIN = re.compile(r"^[A-Za-z0-9/._~-]*$")
+_PLAIN = re.compile(r"[A-Za-z0-9/._~-]*")  # what quote() leaves as it is (fullmatch: not "a\n")
 
 
 def relative(from_page: str, target: str) -> str:
@@ -65,10 +65,10 @@ def _relative(directory: str, target: str) -> str:
         common += 1
     rel = "../" * (len(here) - common) + "/".join(there[common:])
     # paths are raw file names: "#", "?", "%" are part of them and get encoded
-    return rel if _PLAIN.match(rel) else quote(rel, safe="/._-~")
+    return rel if _PLAIN.fullmatch(rel) else quote(rel, safe="/._-~")
 
 
 def absolute(base_url: str, target: str) -> str:
     if target.endswith("index.html") and target.count("/") == 0:
         target = ""
-    return base_url + quote(target, safe="/._-~")
+    return base_url + (target if _PLAIN.fullmatch(target) else quote(target, safe="/._-~"))

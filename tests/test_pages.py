@@ -257,3 +257,16 @@ def test_a_pager_makes_its_paths_on_demand_and_describes_itself_by_what_makes_th
     assert repr(Pager(2, 5, PagePaths(partial(urls.tag_page, "tzgg"), 5))) != repr(pager)
     far = Pager(50, 5000, PagePaths(partial(urls.column_page, "tzgg"), 5000))
     assert [n for n, _ in far.window] == [1, 47, 48, 49, 50, 51, 52, 53, 5000]
+
+
+def test_absolute_and_relative_links_encode_every_character_a_plain_path_cannot_hold():
+    """Links to files are percent-encoded unless the path is plain ASCII (then left as it is, quickly);
+    a name ending in a line break is not taken for a plain one."""
+    from builder import urls
+
+    base = "https://www.example.gov.cn/"
+    assert urls.absolute(base, "2022/05/meeting.html") == base + "2022/05/meeting.html"
+    assert urls.absolute(base, "index.html") == base
+    assert urls.absolute(base, "assets/报名表.pdf") == base + "assets/%E6%8A%A5%E5%90%8D%E8%A1%A8.pdf"
+    assert urls.absolute(base, "assets/a.pdf\n") == base + "assets/a.pdf%0A"
+    assert urls.absolute(base, "assets/a b#c?.pdf") == base + "assets/a%20b%23c%3F.pdf"
