@@ -28,7 +28,8 @@ import shutil
 import sys
 import time
 from itertools import chain
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
+from operator import attrgetter
 from datetime import datetime
 from pathlib import Path
 
@@ -36,6 +37,8 @@ from . import __version__, plaindata, slugs
 from .codeprint import code_digest
 from .diagnostics import Diagnostic
 from .notice import Notice
+
+_DIAGNOSTIC_FIELDS = attrgetter(*(f.name for f in fields(Diagnostic)))
 
 FORMAT = 11  # bump whenever what is stored changes shape
 
@@ -172,11 +175,16 @@ def output_stamp(output: Path, written: dict | None = None) -> str:
 
     A CI cache (Actions, GitLab) restores output/ as new files: output_id() differs,
     but tar and zip keep paths, sizes and mtimes, so the stamp recognises the same
-    output and the next build can stay incremental.  ~60 ms for 12,000 files.
+    output and the next build can stay incremental.  One line per file, the fields separated by
+    NUL (which no file name holds): ~0.1 s for the 250,000 files of a 100,000-notice site, where the
+    repr of the sorted listing took 0.35 s.
     """
     if written is None:
         written = written_files(output)
-    return digest(sorted(written.items())) if written else ""
+    if not written:
+        return ""
+    text = "".join([f"{path}\0{size}\0{mtime}\n" for path, (size, mtime) in sorted(written.items())])
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 class BodyStore:
@@ -598,10 +606,20 @@ class BuildCache:
         self._save(self.checks_file, (fingerprint, checks), remember=True)
 
     def load_manifest(self) -> Manifest | None:
-        return self._load(self.manifest_file)
+        manifest = self._load(self.manifest_file)
+        if not isinstance(manifest, Manifest):
+            return None
+        try:  # plain tuples (see save_manifest); a manifest of an earlier version holds the objects
+            manifest.warnings = [Diagnostic(*d) if type(d) is tuple else d for d in manifest.warnings]
+        except TypeError:
+            return None
+        return manifest
 
     def save_manifest(self, manifest: Manifest) -> None:
-        self._save(self.manifest_file, manifest)
+        # The warnings as plain tuples: encoding 34,000 Diagnostic objects of a 100,000-notice site one
+        # by one took ~0.3 s of every save (and decoding them as much of every load).
+        plain = [_DIAGNOSTIC_FIELDS(d) for d in manifest.warnings]
+        self._save(self.manifest_file, replace(manifest, warnings=plain))
 
     def forget_manifest(self) -> None:
         try:
