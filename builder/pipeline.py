@@ -351,7 +351,8 @@ def _build_listed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
     manifest = cache.load_manifest()
     current_id = output_id(output)
     if manifest is not None and manifest.output_id != current_id:
-        if manifest.output_stamp and manifest.output_stamp == output_stamp(output):
+        listed = listing.result() if listing is not None and manifest.output_stamp else None
+        if manifest.output_stamp and manifest.output_stamp == output_stamp(output, listed):
             manifest.output_id = current_id  # the same output restored elsewhere (a CI cache)
         else:
             manifest = None  # output/ was replaced or edited by something else: start over
@@ -373,7 +374,7 @@ def _build_listed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
     damaged: list[str] | None = []
     before: dict = {}  # output/ as found: (size, mtime) of every file
     if manifest is not None:
-        found = listing.result(intern=True) if listing is not None else None
+        found = listing.result() if listing is not None else None
         damaged = damaged_files(output, manifest, before, found)
         if damaged is None:
             manifest = None  # no record of what was written: nothing to verify against
@@ -551,7 +552,7 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
         staging.abort()
         result.unchanged = True
         new_manifest.output_id = current_id
-        new_manifest.output_stamp = output_stamp(output)
+        new_manifest.output_stamp = output_stamp(output, before or None)  # nothing was written
         new_manifest.written = manifest.written
         new_manifest.search_key = search_key
         cache.save_manifest(new_manifest)

@@ -409,6 +409,7 @@ class OutputListing:
         self.output = output
         self._pid: int | None = None
         self._fd: int | None = None
+        self._found: dict | None = None
         if not hasattr(os, "fork") or not output.is_dir():
             return
         import marshal
@@ -432,8 +433,11 @@ class OutputListing:
         os.close(write)
         self._pid, self._fd = pid, read
 
-    def result(self, intern: bool = False) -> dict:
-        """The listing (paths as interned strings with ``intern``)."""
+    def result(self) -> dict:
+        """The listing, its paths interned strings (the manifest keeps them: the pages' very objects);
+        the same dict however often asked."""
+        if self._found is not None:
+            return self._found
         import marshal
         import sys
 
@@ -451,9 +455,11 @@ class OutputListing:
                     found = marshal.loads(data)
                 except (EOFError, ValueError, TypeError):
                     found = None
-        if not isinstance(found, dict):
-            return written_files(self.output, intern=intern)
-        return {sys.intern(k): v for k, v in found.items()} if intern else found
+        if isinstance(found, dict):
+            self._found = {sys.intern(k): v for k, v in found.items()}
+        else:
+            self._found = written_files(self.output, intern=True)
+        return self._found
 
     def close(self) -> None:
         """Stop the child if :meth:`result` was never asked for."""

@@ -285,7 +285,7 @@ def test_the_output_listing_made_by_a_child_process_equals_a_walk_and_a_dropped_
     assert len(walked) == 6
     listing = OutputListing(out)
     assert listing._pid is not None
-    assert listing.result(intern=True) == walked
+    assert listing.result() == walked and listing.result() is listing.result()
     listing.close()
 
     dropped = OutputListing(out)
