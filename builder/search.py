@@ -261,7 +261,7 @@ def _seed(output: Path, previous: Path | None) -> _Seed | None:
         source = previous / folder
         if folder and (source.is_symlink() or not source.is_dir()):
             continue
-        made = False
+        made = False  # the folder, made for its first file (Pagefind makes no empty ones)
         with os.scandir(source) as entries:
             for item in entries:
                 name = item.name
@@ -275,10 +275,9 @@ def _seed(output: Path, previous: Path | None) -> _Seed | None:
                     continue
                 if not dot or "_" not in stem:
                     continue
-                if folder and not made:
+                if not made:
                     (output / folder).mkdir(parents=True, exist_ok=True)
                     made = True
-                output.mkdir(parents=True, exist_ok=True)
                 rel = f"{folder}/{name}" if folder else name
                 try:
                     os.link(item.path, output / rel)
