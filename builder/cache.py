@@ -28,17 +28,14 @@ import shutil
 import sys
 import time
 from itertools import chain
-from dataclasses import dataclass, field, fields, replace
-from operator import attrgetter
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 from . import __version__, plaindata, slugs
 from .codeprint import code_digest
-from .diagnostics import Diagnostic
+from .diagnostics import FIELDS as DIAGNOSTIC_FIELDS, Diagnostic
 from .notice import Notice
-
-_DIAGNOSTIC_FIELDS = attrgetter(*(f.name for f in fields(Diagnostic)))
 
 FORMAT = 11  # bump whenever what is stored changes shape
 
@@ -618,7 +615,7 @@ class BuildCache:
     def save_manifest(self, manifest: Manifest) -> None:
         # The warnings as plain tuples: encoding 34,000 Diagnostic objects of a 100,000-notice site one
         # by one took ~0.3 s of every save (and decoding them as much of every load).
-        plain = [_DIAGNOSTIC_FIELDS(d) for d in manifest.warnings]
+        plain = [DIAGNOSTIC_FIELDS(d) for d in manifest.warnings]
         self._save(self.manifest_file, replace(manifest, warnings=plain))
 
     def forget_manifest(self) -> None:

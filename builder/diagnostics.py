@@ -6,7 +6,8 @@ loading stage raises for bad content.  The CLI prints them all at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 
 ERROR = "error"
 WARNING = "warning"
@@ -75,7 +76,13 @@ class Diagnostics:
         return any(d.level == ERROR for d in self.items)
 
     def sorted(self) -> list[Diagnostic]:
-        return sorted(self.items)
+        return sorted(self.items, key=FIELDS)
+
+
+# A diagnostic's fields in order, as a tuple: the key that sorts diagnostics as their generated order
+# does, compared in C (the generated __lt__ took ~0.5 s for a 100,000-notice site's warnings), and the
+# plain form the build cache keeps them in.
+FIELDS = attrgetter(*(f.name for f in fields(Diagnostic)))
 
 
 class BuildError(Exception):

@@ -17,9 +17,8 @@ import os
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
-from operator import attrgetter
 from datetime import datetime
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from .cache import (BuildCache, Manifest, damaged_files, digest, output_id, outp
                     written_files)
 from .codeprint import code_digest
 from .config import load_config
-from .diagnostics import BuildError, Diagnostic, Diagnostics
+from .diagnostics import FIELDS as DIAGNOSTIC_FIELDS, BuildError, Diagnostic, Diagnostics
 from .publish import OutputLock, OutputListing, Staging
 from .report import Reporter
 from .site import Site, build_now, discover, load_site
@@ -236,8 +235,7 @@ def _check_site(site: Site, options: BuildOptions, reporter: Reporter, cache: Bu
     merged = [*set(site.diagnostics) | set(checks.check_site(site, cache, options.jobs))]
     if plan is not None:
         merged += plan.diagnostics
-    # The fields in order, compared in C: the generated __lt__ took ~0.5 s for a 100,000-notice site's warnings.
-    site.diagnostics = sorted(merged, key=attrgetter(*(f.name for f in fields(Diagnostic))))
+    site.diagnostics = sorted(merged, key=DIAGNOSTIC_FIELDS)
     if any(d.level == "error" for d in site.diagnostics):
         raise BuildError(site.diagnostics)
 
