@@ -28,7 +28,10 @@ Scenarios, each run K times, tools interleaved (A B C A B C ...):
 Wall time: perf_counter around spawn..reap.  Peak memory, two figures:
   tree     the peak over time of the summed PSS (proportional set size, /proc/PID/smaps_rollup)
            of every process of the run's session (the tool, its worker processes, Pagefind
-           processes running together), sampled every 50 ms: what the machine has to have.
+           processes running together), sampled every 50 ms or, for a large tree, less often
+           (each sample may cost at most 5 % of one core: reading smaps_rollup walks the page
+           tables, ~13 ms per 700 MB process; memory_samples and sampler_cpu_s in the JSON say
+           what sampling took): what the machine has to have.
            PSS divides a page that forked workers share with their parent among them, so the
            sum counts it once; the summed RSS (which counts it once per process and errs high)
            is kept in the JSON as tree_rss_mb.
@@ -117,6 +120,7 @@ class RunResult:
         self.stdout, self.stderr, self.timed_out = stdout, stderr, timed_out
         self.tree_kb = tree_kb  # peak summed PSS of the process tree
         self.tree_rss_kb = tree_kb  # peak summed RSS (counts shared pages once per process)
+        self.samples, self.sampler_cpu = 0, 0.0  # memory samples taken, and their CPU time (s)
 
     @property
     def ok(self):
@@ -169,19 +173,28 @@ def session_memory_kb(sid):
 
 
 class TreeSampler(threading.Thread):
-    """Peaks of the summed PSS and of the summed RSS of a session's processes, polled every ``interval`` s."""
+    """Peaks of the summed PSS and of the summed RSS of a session's processes, polled every ``interval`` s
+    or less often: reading smaps_rollup walks a process's page tables (~13 ms for a 700 MB process), and on
+    a 2-core machine a sampler polling a large tree 20 times a second took ~10 % of the CPU the measured
+    build needed.  After each sample it waits at least ``1 / budget`` times what that sample cost, so it
+    never takes more than ``budget`` of one core (5 %: 0.05 s apart for a small tree, ~0.7 s for 2 GB)."""
 
-    def __init__(self, sid, interval=0.05):
+    def __init__(self, sid, interval=0.05, budget=0.05):
         super().__init__(daemon=True)
-        self.sid, self.interval, self.peak_kb, self.peak_rss_kb = sid, interval, 0, 0
+        self.sid, self.interval, self.budget, self.peak_kb, self.peak_rss_kb = sid, interval, budget, 0, 0
+        self.samples, self.cost = 0, 0.0  # how often it sampled, and the thread CPU time that took
         self.done = threading.Event()
 
     def run(self):
         while not self.done.is_set():
+            started = time.thread_time()
             rss, pss = session_memory_kb(self.sid)
+            spent = time.thread_time() - started
+            self.samples += 1
+            self.cost += spent
             self.peak_kb = max(self.peak_kb, pss)
             self.peak_rss_kb = max(self.peak_rss_kb, rss)
-            self.done.wait(self.interval)
+            self.done.wait(max(self.interval, spent / self.budget))
 
     def stop(self):
         self.done.set()
@@ -244,6 +257,7 @@ def measure(cmd, cwd, logbase, timeout, env=None):
     result = RunResult(cmd, p.returncode, wall, ru.ru_maxrss, ru.ru_utime, ru.ru_stime,
                        out_p, err_p, bool(timed_out), max(tree_kb, ru.ru_maxrss))
     result.tree_rss_kb = max(sampler.peak_rss_kb, ru.ru_maxrss)
+    result.samples, result.sampler_cpu = sampler.samples, sampler.cost
     return result
 
 
@@ -646,6 +660,7 @@ def run_benchmark(args, n, tool_names, scenarios, runs):
                                     "tree_pss_mb": round(res.tree_kb / 1024, 1),
                                     "tree_rss_mb": round(res.tree_rss_kb / 1024, 1),
                                     "user_s": round(res.utime, 3), "sys_s": round(res.stime, 3),
+                                    "memory_samples": res.samples, "sampler_cpu_s": round(res.sampler_cpu, 3),
                                     "loadavg1_before": round(t.load_before, 2)})
                     if scenario == "cold" and r == runs - 1:
                         t.output_stats = count_output(t.out)
