@@ -681,9 +681,7 @@ def _index_early(early, site: Site, renderer, manifest: Manifest, options: Build
         if not jobs:
             return
         shards = plan_shards([(entry.path, "") for entry in entries], budget_mb=budget_mb, salt=salt)
-        shard_of_month = {month: shard for shard in shards for month in shard.months}
-        wanted = {shard_of_month[job.path.rpartition("/")[0]].name for job in jobs}
-        todo = [s for s in shards if s.name in wanted]
+        todo = [s for s in shards if any(s.holds(job.path) for job in jobs)]
         if len(todo) > concurrent_processes(todo, options.jobs, budget_mb):
             return  # not all at once within the budget: the ordinary search stage does better
         fresh = {job.path: renderer.run(job)[0] for job in jobs}
@@ -691,9 +689,9 @@ def _index_early(early, site: Site, renderer, manifest: Manifest, options: Build
         return
     members: dict[str, list[str]] = {s.name: [] for s in todo}
     for entry in [*entries, *site.withdrawn]:
-        shard = shard_of_month.get(entry.path.rpartition("/")[0])
-        if shard is not None and shard.name in members:
-            members[shard.name].append(entry.path)
+        for shard in todo:
+            if shard.holds(entry.path):
+                members[shard.name].append(entry.path)
     early.start(todo, members, fresh, options.output_dir)
 
 

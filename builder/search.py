@@ -10,7 +10,8 @@ Pagefind has no incremental mode, and with Chinese segmentation one process hold
 about 0.6 MB per page (5.9 GB for 10,000 notices in one index).  So the notices are
 indexed in shards: the months of one year, packed in date order into groups of at
 most 500 pages, more while there would be over ``MAX_SHARDS`` of them, never more than one
-Pagefind process can hold within the memory budget (see :func:`plan_shards`).  Each
+Pagefind process can hold within the memory budget (see :func:`plan_shards`; a month bigger
+than that is split into parts by a hash of the file names, ``pagefind/<month>-p1/`` …).  Each
 shard is its own Pagefind bundle in ``pagefind/<first month>/`` and is keyed by the
 page keys of its notices and the search stage's fingerprint: a build re-indexes only the shards
 whose pages (or the search code and settings) changed, and
@@ -34,9 +35,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import threading
 import time
+import zlib
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -56,16 +59,40 @@ MAX_SHARDS = 64  # the browser merges every shard for a query; beyond this shard
 PAGEFIND_BASE_MB = 60
 PAGEFIND_PAGE_MB = 0.65
 MEMORY_BUDGET_MB = 1024  # all Pagefind processes of one build together (site.yaml search.memory_mb)
+# A month with more pages than one process can hold is split into parts named in the glob; the
+# glob of one part stays within what one command-line argument may be on Windows (32,767).
+GLOB_LIMIT = 30_000
+_GLOB_SAFE = re.compile(r"[A-Za-z0-9._-]+\Z")
 
 
 @dataclass(frozen=True)
 class Shard:
-    """One Pagefind bundle: the notice pages of some consecutive months of one year."""
+    """One Pagefind bundle: the notice pages of some consecutive months of one year, or one part
+    of a month too big for one Pagefind process (see :func:`plan_shards`)."""
 
-    name: str  # "2022-01": the first month; the bundle is pagefind/<name>/
+    name: str  # "2022-01": the first month; the bundle is pagefind/<name>/ ("2022-09-p1" for a part)
     months: tuple[str, ...]  # ("2022/01", "2022/02")
     pages: int
     key: str  # digest of the shard's pages (path and page key) and the Pagefind version
+    part: tuple[int, int] = (0, 1)  # (i, k): of its one month, the files whose name falls in part i of k
+    names: tuple[str, ...] = ()  # a part's notice pages (file names in its month), for Pagefind's glob
+
+    def holds(self, path: str) -> bool:
+        """Whether the page ``path`` (``YYYY/MM/name.html``) belongs to this shard."""
+        month, _, name = path.rpartition("/")
+        return month in self.months and (self.part[1] == 1 or part_of(name, self.part[1]) == self.part[0])
+
+    def glob(self) -> str:
+        """Pagefind's ``--glob`` for this shard's pages, relative to the site folder."""
+        if self.part[1] > 1:
+            return self.months[0] + "/{" + ",".join(self.names) + "}"
+        return "{" + ",".join(self.months) + "}/*.html" if len(self.months) > 1 else self.months[0] + "/*.html"
+
+
+def part_of(name: str, parts: int) -> int:
+    """The part (0 … parts-1) of a split month that the file ``name`` belongs to: a hash of the name,
+    so adding or removing a notice changes only the part it is in."""
+    return zlib.crc32(name.encode("utf-8")) % parts
 
 
 @dataclass
@@ -115,13 +142,15 @@ def largest_shard(budget_mb: int = MEMORY_BUDGET_MB) -> int:
     return max(SHARD_PAGES, int((budget_mb - PAGEFIND_BASE_MB) / PAGEFIND_PAGE_MB))
 
 
-def _group(months: dict[str, list], size: int) -> list[list[str]]:
-    """Consecutive months of one year, packed in date order into groups of at most ``size`` pages."""
+def _group(months: dict[str, list], size: int, alone: frozenset = frozenset()) -> list[list[str]]:
+    """Consecutive months of one year, packed in date order into groups of at most ``size`` pages;
+    a month in ``alone`` (one to be split into parts) is a group of its own."""
     groups: list[list[str]] = []
     count = 0
     for month in sorted(months):
         n = len(months[month])
-        if not groups or groups[-1][0][:4] != month[:4] or count + n > size:
+        if (not groups or groups[-1][0][:4] != month[:4] or count + n > size or month in alone
+                or groups[-1][0] in alone):
             groups.append([])
             count = 0
         groups[-1].append(month)
@@ -129,38 +158,72 @@ def _group(months: dict[str, list], size: int) -> list[list[str]]:
     return groups
 
 
+def _split(pages: list[tuple[str, str]], cap: int) -> list[list[tuple[str, str]]] | None:
+    """A month of more than ``cap`` pages in as few parts (by :func:`part_of`) as keep each part
+    within ``cap`` pages and its glob within GLOB_LIMIT; None when a file name is not safe to
+    name in a glob (the month is then indexed whole, as it always was)."""
+    names = [path.rpartition("/")[2] for path, _key in pages]
+    if not all(_GLOB_SAFE.match(name) for name in names):
+        return None
+    parts = -(-len(pages) // cap)
+    while True:
+        split: list[list[tuple[str, str]]] = [[] for _ in range(parts)]
+        for name, page in zip(names, pages):
+            split[part_of(name, parts)].append(page)
+        if all(len(p) <= cap and sum(len(path) - 7 for path, _ in p) <= GLOB_LIMIT for p in split):
+            return split
+        parts += 1
+
+
 def plan_shards(notice_pages: list[tuple[str, str]], size: int | None = None,
                 budget_mb: int = MEMORY_BUDGET_MB, salt: str = "") -> list[Shard]:
     """Group notice pages (``YYYY/MM/slug.html``, page key) into shards, oldest first.
 
-    Months never split and shards never cross a year, so a new notice changes at most
-    the shards of its own year, and an edit changes exactly one shard.  Without a fixed
-    ``size``, shards start at :func:`shard_size` pages and grow (doubling) while the months,
-    packed, would still make more than MAX_SHARDS shards (a site with ~300 notices a month
-    packs one month per 500-page shard) -- but never past what one Pagefind process can
-    index within ``budget_mb``: memory is a hard limit, the number of shards the browser
-    merges a soft one.  ``salt`` (the search stage's fingerprint: its code and its config) is part
-    of every shard's key, so a changed search stage re-indexes every shard.
+    Shards never cross a year, so a new notice changes at most the shards of its own year,
+    and an edit changes exactly one shard.  Without a fixed ``size``, shards start at
+    :func:`shard_size` pages and grow (doubling) while the months, packed, would still make
+    more than MAX_SHARDS shards (a site with ~300 notices a month packs one month per 500-page
+    shard) -- but never past what one Pagefind process can index within ``budget_mb``: memory
+    is a hard limit, the number of shards the browser merges a soft one.  Months are not split
+    between shards, except a month with more pages than one process may hold: it becomes as many
+    shards of its own as it needs (its pages by a hash of their file names).  ``salt`` (the search
+    stage's fingerprint: its code and its config) is part of every shard's key, so a changed
+    search stage re-indexes every shard.
     """
     months: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for path, key in notice_pages:
         months[path.rpartition("/")[0]].append((path, key))
+    cap = largest_shard(budget_mb)
+    splits = {m: parts for m, pages in months.items() if len(pages) > cap
+              for parts in [_split(pages, cap)] if parts is not None}
+    alone = frozenset(splits)
     if size is not None:
-        groups = _group(months, size)
+        groups = _group(months, size, alone)
     else:
-        cap = largest_shard(budget_mb)
         size = min(shard_size(len(notice_pages)), cap)
-        groups = _group(months, size)
+        groups = _group(months, size, alone)
         while len(groups) > MAX_SHARDS and size < cap:
             size = min(size * 2, cap)
-            groups = _group(months, size)
+            groups = _group(months, size, alone)
     version = _pagefind_version()
     from .cache import digest
 
-    return [Shard(name=group[0].replace("/", "-"), months=tuple(group),
-                  pages=sum(len(months[m]) for m in group),
-                  key=digest("pagefind", version, salt, [sorted(months[m]) for m in group]))
-            for group in groups]
+    shards = []
+    for group in groups:
+        name = group[0].replace("/", "-")
+        parts = splits.get(group[0])
+        if parts is None:
+            shards.append(Shard(name=name, months=tuple(group), pages=sum(len(months[m]) for m in group),
+                                key=digest("pagefind", version, salt, [sorted(months[m]) for m in group])))
+            continue
+        for i, pages in enumerate(parts):
+            if not pages:
+                continue  # a part no file name fell into (only in a tiny month)
+            shards.append(Shard(name=f"{name}-p{i + 1}", months=tuple(group), pages=len(pages),
+                                key=digest("pagefind", version, salt, (i, len(parts)), sorted(pages)),
+                                part=(i, len(parts)),
+                                names=tuple(sorted(path.rpartition("/")[2] for path, _key in pages))))
+    return shards
 
 
 def listing(shards: list[Shard]) -> bytes:
@@ -208,9 +271,8 @@ def _index_shard(site_dir: Path, shard: Shard, launch=None, previous: Path | Non
     output = site_dir / INDEX_FOLDER / shard.name
     _clear(output)
     seeded = _seed(output, previous)
-    glob = "{" + ",".join(shard.months) + "}/*.html" if len(shard.months) > 1 else shard.months[0] + "/*.html"
     args = [str(get_executable()), "--site", str(site_dir), "--output-path", str(output), "--keep-index-url",
-            "--glob", glob]
+            "--glob", shard.glob()]
     process = (launch or subprocess.Popen)(
         args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
         encoding="utf-8", errors="replace", env={**os.environ, "NO_COLOR": "1"})
@@ -457,13 +519,13 @@ class EarlyIndex:
         if run is None:
             return False
         early, site, future = run
-        if early.months != shard.months:
+        if (early.months, early.part, early.names) != (shard.months, shard.part, shard.names):
             return False
         try:
             pages = future.result()
         except Exception:  # noqa: BLE001 - indexed again the ordinary way, which reports the problem
             return False
-        if not _same_pages(site, site_dir, shard.months):
+        if not _same_pages(site, site_dir, shard):
             return False
         target = site_dir / INDEX_FOLDER / shard.name
         _clear(target)
@@ -518,13 +580,15 @@ def _gather(site: Path, pages: list[str], fresh: dict[str, bytes], published: Pa
             shutil.copyfile(published / rel, target)
 
 
-def _same_pages(early: Path, final: Path, months: tuple[str, ...]) -> bool:
-    """Whether the HTML files directly in ``months`` are the same under both folders (same
-    names; each the same file, or the same bytes)."""
-    for month in months:
+def _same_pages(early: Path, final: Path, shard: Shard) -> bool:
+    """Whether the HTML files of ``shard`` (directly in its months, and in its part of a split month)
+    are the same under both folders (same names; each the same file, or the same bytes)."""
+    for month in shard.months:
         try:
-            names = sorted(n for n in os.listdir(early / month) if n.endswith(".html"))
-            wanted = sorted(n for n in os.listdir(final / month) if n.endswith(".html"))
+            names = sorted(n for n in os.listdir(early / month)
+                           if n.endswith(".html") and shard.holds(f"{month}/{n}"))
+            wanted = sorted(n for n in os.listdir(final / month)
+                            if n.endswith(".html") and shard.holds(f"{month}/{n}"))
         except OSError:
             return False
         if names != wanted:

@@ -150,8 +150,79 @@ def test_busy_months_grow_shards_up_to_the_memory_budget_not_past_it():
     assert largest_shard(1024) < 2000
     roomy = plan_shards(site(1000), budget_mb=4096)
     assert len(roomy) <= MAX_SHARDS and all(memory_mb(s) <= 4096 for s in roomy)
-    # a month is never split, even when it alone is over the budget
-    assert [s.pages for s in plan_shards([("2024/06/n%d.html" % i, "k") for i in range(3000)])] == [3000]
+    # a month over the budget alone is split into shards of its own, each within the budget
+    month = [("2024/06/n%d.html" % i, "k") for i in range(3000)]
+    parts = plan_shards([("2024/05/a.html", "k"), *month, ("2024/07/z.html", "k")])
+    assert [s.name for s in parts] == ["2024-05", "2024-06-p1", "2024-06-p2", "2024-06-p3", "2024-07"]
+    assert all(memory_mb(s) <= 1024 for s in parts) and sum(s.pages for s in parts[1:4]) == 3000
+    assert all(sum(s.holds(p) for s in parts) == 1 for p, _k in month)  # every page in exactly one part
+    assert parts[1].glob().startswith("2024/06/{n") and len(parts[1].glob()) < 30_000
+    edited = [(p, "changed" if p == "2024/06/n7.html" else k) for p, k in month]
+    assert sum(a.key != b.key for a, b in zip(plan_shards(month), plan_shards(edited))) == 1
+    # a file name that a glob would misread keeps its month whole
+    odd = [*month[:-1], ("2024/06/a,b.html", "k")]
+    assert [s.pages for s in plan_shards(odd)] == [3000]
+
+
+@pytest.mark.skipif(not pagefind_available(), reason="pagefind[extended] is not installed")
+def test_a_month_too_big_for_one_pagefind_is_indexed_in_parts_and_an_edit_reindexes_one(tmp_path, monkeypatch):
+    """With room for one page per Pagefind process, the example site's months of two notices
+    are indexed in parts: every notice is found in exactly one part, an edit re-indexes
+    only its part (ahead of planning), and the output equals a cold build's."""
+    import gzip
+    import shutil
+    from datetime import datetime, timezone
+
+    from builder import search
+    from builder.pipeline import BuildOptions, build
+    from builder.report import Reporter
+
+    monkeypatch.setattr(search, "largest_shard", lambda budget_mb=0: 1)
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "content", site / "content")
+    for name in ("site.yaml", "pronunciations.yaml", "terms.yaml"):
+        shutil.copy(REPO / name, site / name)
+    stages: list[str] = []
+
+    class Stages(Reporter):
+        def stage(self, name):
+            stages.append(name)
+
+    now = datetime(2026, 11, 29, tzinfo=timezone.utc)
+    out, cold = tmp_path / "out", tmp_path / "cold"
+    build(BuildOptions(site_dir=site, output_dir=out, now=now), Stages())
+    listed = json.loads((out / "pagefind" / "shards.json").read_text())["shards"]
+    parts = [n for n in listed if n.startswith("2026-11-p")]
+    assert len(parts) >= 2 and any(n.startswith("2022-07-p") for n in listed), listed
+
+    def urls(shard: str) -> list[str]:
+        found = []
+        for fragment in sorted((out / "pagefind" / shard / "fragment").iterdir()):
+            found.append(json.loads(gzip.decompress(fragment.read_bytes())[len(b"pagefind_dcd"):])["url"])
+        return found
+
+    indexed = [u for n in parts for u in urls(n)]
+    pages = sorted(p.relative_to(out).as_posix() for p in (out / "2026" / "11").glob("*.html"))
+    published = [p for p in pages if "data-pagefind-body" in (out / p).read_text(encoding="utf-8")]
+    assert sorted(u.lstrip("/") for u in indexed) == sorted(published)
+    assert len(published) == 2
+
+    inodes = {p: os.stat(out / p).st_ino for p in tree(out) if p.startswith("pagefind/")}
+    notice = site / "content" / "2026" / "11" / "shangdian-tingdian.md"
+    notice.write_text(notice.read_text(encoding="utf-8") + "\n另据通知，停电片区独一无二试验词。\n", encoding="utf-8")
+    stages.clear()
+    taken = []
+    real_take = search.EarlyIndex.take
+    monkeypatch.setattr(search.EarlyIndex, "take", lambda self, shard, *a: taken.append(
+        (shard.name, real_take(self, shard, *a))) or taken[-1][1])
+    build(BuildOptions(site_dir=site, output_dir=out, now=now), Stages())
+    assert any(s.startswith(f"生成站内搜索索引（1 / {len(listed)} 个分片，1 个已在编辑检查前开始") for s in stages), stages
+    assert [ok for name, ok in taken if name in parts] == [True]  # the part indexed ahead was the one needed
+    after = tree(out)
+    rewritten = {p.split("/")[1] for p in inodes if p in after and os.stat(out / p).st_ino != inodes[p]}
+    assert len(rewritten - {"shards.json"}) == 1 and rewritten - {"shards.json"} <= set(parts), rewritten
+    build(BuildOptions(site_dir=site, output_dir=cold, now=now, use_cache=False), Reporter())
+    assert after == tree(cold)
 
 
 @pytest.mark.skipif(not pagefind_available(), reason="pagefind[extended] is not installed")
