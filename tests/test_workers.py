@@ -1,10 +1,12 @@
-"""forked_map: the same results, in order, as a plain map; closures work (nothing is pickled but results)."""
+"""forked_map and halved: the same results, in order, as a plain map; closures work (nothing is pickled but results)."""
 
 from __future__ import annotations
 
 import os
 
-from builder.workers import forked_map
+import pytest
+
+from builder.workers import forked_map, halved
 
 
 def test_forked_map_equals_map_and_keeps_order():
@@ -17,3 +19,75 @@ def test_forked_map_equals_map_and_keeps_order():
 
 def test_small_inputs_run_in_this_process():
     assert forked_map(lambda i: os.getpid(), [1, 2, 3], jobs=2, threshold=10) == [os.getpid()] * 3
+
+
+class Job:  # a result marshal cannot send: encoded by the child, decoded here
+    def __init__(self, value, pid):
+        self.value, self.pid = value, pid
+
+
+def test_halved_equals_map_with_the_second_half_from_a_child():
+    offset = 3
+    items = list(range(2001))
+    jobs = halved(lambda i: Job(i * i + offset, os.getpid()), items, lambda j: (j.value, j.pid),
+                  lambda plain: Job(*plain), threshold=10)
+    assert [j.value for j in jobs] == [i * i + offset for i in items]
+    assert {j.pid for j in jobs[:1000]} == {os.getpid()} and os.getpid() not in {j.pid for j in jobs[1000:]}
+
+
+def test_halved_maps_here_when_the_child_fails_and_raises_what_this_process_raises():
+    parent = os.getpid()
+
+    def fails_in_child(i):
+        if os.getpid() != parent:
+            raise RuntimeError("child")
+        return i
+
+    assert halved(fails_in_child, list(range(100)), lambda v: v, lambda v: v, threshold=10) == list(range(100))
+
+    def fails_here(i):
+        if os.getpid() == parent and i == 5:
+            raise ValueError("here")
+        return i
+
+    with pytest.raises(ValueError):
+        halved(fails_here, list(range(100)), lambda v: v, lambda v: v, threshold=10)
+
+
+def test_halved_below_the_threshold_runs_here():
+    assert halved(lambda i: os.getpid(), [1, 2, 3], lambda v: v, lambda v: v, threshold=10) == [os.getpid()] * 3
+
+
+def test_pages_keyed_half_in_a_child_rebuild_exactly_what_changed(tmp_path, monkeypatch):
+    """Planning keys half of the pages in a forked child (large sites): forced here on the example
+    site, an edit re-renders the same pages and the output equals a cold build's."""
+    import shutil
+    from datetime import datetime, timezone
+
+    from conftest import REPO
+    from builder import workers
+    from builder.pipeline import BuildOptions, build
+    from builder.report import Reporter
+
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "content", site / "content")
+    for name in ("site.yaml", "pronunciations.yaml", "terms.yaml"):
+        shutil.copy(REPO / name, site / name)
+    now = datetime(2026, 11, 29, tzinfo=timezone.utc)
+    out = tmp_path / "out"
+    build(BuildOptions(site_dir=site, output_dir=out, now=now), Reporter())
+    real, calls = workers.halved, []
+    monkeypatch.setattr(workers, "halved", lambda fn, items, encode, decode, threshold=0: calls.append(len(items))
+                        or real(fn, items, encode, decode, threshold=1))
+    notice = site / "content" / "2022" / "07" / "yimiao-jiezhong.md"
+    notice.write_text(notice.read_text(encoding="utf-8") + "\n补充说明：接种点周日照常开放。\n", encoding="utf-8")
+    result = build(BuildOptions(site_dir=site, output_dir=out, now=now), Reporter())
+    assert calls and 0 < result.rendered < calls[0] / 2  # not everything re-rendered
+    monkeypatch.setattr(workers, "halved", real)
+    cold = tmp_path / "cold"
+    build(BuildOptions(site_dir=site, output_dir=cold, now=now, use_cache=False), Reporter())
+
+    def tree(root):
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+    assert tree(out) == tree(cold)
