@@ -318,10 +318,12 @@ class SiteValues:
     the values are looked up again one by one.
     """
 
-    def __init__(self, by_source: dict, tables: dict[str, dict], known: dict | None = None) -> None:
+    def __init__(self, by_source: dict, tables: dict[str, dict], known: dict | None = None,
+                 jobs: int | None = None) -> None:
         self.by_source = by_source  # every entry a template can reach, by notice source
         self.tables = {"@" + name: table for name, table in tables.items()}
         self.known = known or {}  # notice source -> (Notice, version_of(it)) when already computed
+        self.jobs = jobs  # processes versions() may use (see workers.halved)
         self._memo: dict[str, str] = {}
         self._by_repr: dict[str, dict] = {}
         self._getters: dict[str, _Getter] = {}
@@ -341,7 +343,8 @@ class SiteValues:
 
             # ~8 us an entry: at 100,000 notices a forked child does half of them (see workers.halved)
             items = list(self.by_source.items())
-            versions = dict(zip([source for source, _entry in items], workers.halved(version, items, str, str)))
+            computed = workers.halved(version, items, str, str, self.jobs)
+            versions = dict(zip([source for source, _entry in items], computed))
             for owner, table in self.tables.items():
                 versions[owner] = _table_version(table)
             self._versions = versions

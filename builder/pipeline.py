@@ -434,7 +434,8 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
 
     # A stage switched off in site.yaml publishes nothing: no files, no sitemap entry, no links to it.
     broadcast_on, search_on = plan.settings.enabled, _search_enabled(site)
-    renderer = Renderer(site, {"broadcast_links": links(plan), "search_enabled": search_on}, stages.pages)
+    renderer = Renderer(site, {"broadcast_links": links(plan), "search_enabled": search_on}, stages.pages,
+                        jobs=options.jobs)
     # What each page read last time; only meaningful under the same pages fingerprint (the code pages
     # can run, templates, the config they see).
     same = manifest is not None and manifest.stages.get("pages") == stages.pages

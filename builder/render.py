@@ -211,8 +211,10 @@ class Page:
 class Renderer:
     """Holds the template environment and site-wide context for one build."""
 
-    def __init__(self, site: Site, extra_context: dict | None = None, fingerprint: str = ""):
+    def __init__(self, site: Site, extra_context: dict | None = None, fingerprint: str = "",
+                 jobs: int | None = None):
         self.site = site
+        self.jobs = jobs  # processes planning may use (see workers.halved); None: the cores
         self.config = site.config.core()  # what pages may show of site.yaml (see pipeline.stage_fingerprints)
         key = _environment_key(site.root, fingerprint) if fingerprint else None
         self.env = (_environments.get(key) if key else None) or make_environment(site.root)
@@ -236,7 +238,7 @@ class Renderer:
         # Site-wide lookup tables: pages get recording views of them (a new tag must not
         # re-render every page, only those that looked it up).
         self.tables = {name: self.common[name] for name in TABLES if name in self.common}
-        self.values = pagedeps.SiteValues(self.by_source, self.tables, site.versions)
+        self.values = pagedeps.SiteValues(self.by_source, self.tables, site.versions, jobs=jobs)
         self._templates: dict[str, jinja2.Template] = {}
         self._nav_by_dir: dict[str, list[NavLink]] = {}
         self._common_keys: dict[str, str] = {}
@@ -346,7 +348,7 @@ class Renderer:
         # ~25 us a page (its context described and digested): at 100,000 notices 2.9 s, so one
         # forked child keys the second half of the pages while this process keys the first
         return workers.halved(lambda spec: self._job(common, spec[0], spec[1], reads, values, changed), specs,
-                              _plain_job, _job_from_plain)
+                              _plain_job, _job_from_plain, self.jobs)
 
     def _common_key(self, fingerprint: str) -> str:
         """Digest of the fingerprint and what every page's context shares (part of every page's static key)."""

@@ -48,13 +48,14 @@ def forked_map(fn: Callable[[T], R], items: Sequence[T], jobs: int | None = None
 
 
 def halved(fn: Callable[[T], R], items: Sequence[T], encode: Callable[[R], object], decode: Callable[[object], R],
-           threshold: int = 5000) -> list[R]:
+           jobs: int | None = None, threshold: int = 5000) -> list[R]:
     """``[fn(item) for item in items]``: the second half in one forked child while this process maps
     the first.  The child sends ``encode(result)`` for each (plain values: marshal) and this process
-    ``decode``s them.  Below ``threshold`` items, on one core, without ``fork``, or when the child
-    fails, everything is mapped here."""
+    ``decode``s them.  Below ``threshold`` items, with fewer than two ``jobs`` (default: the cores),
+    without ``fork``, or when the child fails, everything is mapped here."""
     count = len(items)
-    if count < threshold or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    if count < threshold or jobs < 2 or not hasattr(os, "fork"):
         return [fn(item) for item in items]
     from .publish import _die_with
 

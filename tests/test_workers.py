@@ -54,8 +54,9 @@ def test_halved_maps_here_when_the_child_fails_and_raises_what_this_process_rais
         halved(fails_here, list(range(100)), lambda v: v, lambda v: v, threshold=10)
 
 
-def test_halved_below_the_threshold_runs_here():
+def test_halved_below_the_threshold_or_with_one_job_runs_here():
     assert halved(lambda i: os.getpid(), [1, 2, 3], lambda v: v, lambda v: v, threshold=10) == [os.getpid()] * 3
+    assert halved(lambda i: os.getpid(), list(range(50)), lambda v: v, lambda v: v, 1, threshold=10) == [os.getpid()] * 50
 
 
 def test_pages_keyed_half_in_a_child_rebuild_exactly_what_changed(tmp_path, monkeypatch):
@@ -77,8 +78,8 @@ def test_pages_keyed_half_in_a_child_rebuild_exactly_what_changed(tmp_path, monk
     out = tmp_path / "out"
     build(BuildOptions(site_dir=site, output_dir=out, now=now), Reporter())
     real, calls = workers.halved, []
-    monkeypatch.setattr(workers, "halved", lambda fn, items, encode, decode, threshold=0: calls.append(len(items))
-                        or real(fn, items, encode, decode, threshold=1))
+    monkeypatch.setattr(workers, "halved", lambda fn, items, encode, decode, jobs=None: calls.append(len(items))
+                        or real(fn, items, encode, decode, 2, threshold=1))
     notice = site / "content" / "2022" / "07" / "yimiao-jiezhong.md"
     notice.write_text(notice.read_text(encoding="utf-8") + "\n补充说明：接种点周日照常开放。\n", encoding="utf-8")
     result = build(BuildOptions(site_dir=site, output_dir=out, now=now), Reporter())
