@@ -24,6 +24,8 @@ import shutil
 import time
 from pathlib import Path
 
+from .workers import ForkedResult, die_with
+
 RENAME_EXCHANGE = 2
 BACKGROUND_DELETE = 2000  # files; a previous output this big is deleted by a detached process
 
@@ -176,7 +178,7 @@ class Staging:
         if pid == 0:  # pragma: no cover - runs in the child
             status = 1
             try:
-                _die_with(parent)  # a killed build must not leave a child writing into staging
+                die_with(parent)  # a killed build must not leave a child writing into staging
                 self._link_all(files)
                 status = 0
             finally:
@@ -407,54 +409,24 @@ class OutputListing:
 
     def __init__(self, output: Path) -> None:
         self.output = output
-        self._pid: int | None = None
-        self._fd: int | None = None
         self._found: dict | None = None
-        if not hasattr(os, "fork") or not output.is_dir():
-            return
-        import marshal
+        self._child: ForkedResult | None = None
+        if output.is_dir():
+            from .cache import written_files  # imported here: the child only walks and writes
 
-        from .cache import written_files  # imported here: the child only walks and writes
-
-        read, write = os.pipe()
-        parent = os.getpid()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - runs in the child
-            status = 1
-            try:
-                os.close(read)
-                _die_with(parent)
-                data = memoryview(marshal.dumps(written_files(output), 4))
-                while data:
-                    data = data[os.write(write, data):]
-                status = 0
-            finally:
-                os._exit(status)
-        os.close(write)
-        self._pid, self._fd = pid, read
+            self._child = ForkedResult(lambda: written_files(output))
 
     def result(self) -> dict:
         """The listing, its paths interned strings (the manifest keeps them: the pages' very objects);
         the same dict however often asked."""
         if self._found is not None:
             return self._found
-        import marshal
         import sys
 
         from .cache import written_files
 
-        found = None
-        if self._fd is not None:
-            with open(self._fd, "rb", closefd=True) as pipe:
-                self._fd = None
-                data = pipe.read()
-            pid, self._pid = self._pid, None
-            _pid, status = os.waitpid(pid, 0)
-            if status == 0 and data:
-                try:
-                    found = marshal.loads(data)
-                except (EOFError, ValueError, TypeError):
-                    found = None
+        child, self._child = self._child, None
+        found = child.result() if child is not None else None
         if isinstance(found, dict):
             self._found = {sys.intern(k): v for k, v in found.items()}
         else:
@@ -463,35 +435,9 @@ class OutputListing:
 
     def close(self) -> None:
         """Stop the child if :meth:`result` was never asked for."""
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-        if self._pid is not None:
-            pid, self._pid = self._pid, None
-            try:
-                os.kill(pid, 9)
-            except OSError:
-                pass
-            os.waitpid(pid, 0)
-
-
-def _die_with(parent: int) -> None:
-    """Linux: this (forked) process gets SIGKILL when ``parent`` dies; exits if it already has."""
-    if _PRCTL is not None:
-        _PRCTL(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL
-    if os.getppid() != parent:
-        os._exit(1)
-
-
-def _prctl():
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        return libc.prctl
-    except (OSError, AttributeError):
-        return None
-
-
-_PRCTL = _prctl() if os.name == "posix" else None
+        child, self._child = self._child, None
+        if child is not None:
+            child.close()
 
 
 def _make_dirs(root: Path, folder: Path) -> None:

@@ -9,6 +9,8 @@ working on the first half while one forked child does the second (for work too s
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import marshal
 import multiprocessing
@@ -47,6 +49,84 @@ def forked_map(fn: Callable[[T], R], items: Sequence[T], jobs: int | None = None
     return [result for part in chunks for result in part]
 
 
+class ForkedResult:
+    """``compute()`` in a forked child while this process goes on; :meth:`result` reads back what it
+    returned (plain values: marshal), or None when there is no ``fork`` or the child failed (the
+    caller then computes it itself).  :meth:`close` stops a child whose result is not wanted."""
+
+    def __init__(self, compute: Callable[[], object]) -> None:
+        self._pid: int | None = None
+        self._fd: int | None = None
+        if not hasattr(os, "fork"):
+            return
+        read, write = os.pipe()
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child
+            status = 1
+            try:
+                os.close(read)
+                die_with(parent)
+                data = memoryview(marshal.dumps(compute(), 4))
+                while data:
+                    data = data[os.write(write, data):]
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write)
+        self._pid, self._fd = pid, read
+
+    @property
+    def started(self) -> bool:
+        return self._pid is not None
+
+    def result(self) -> object | None:
+        if self._fd is None or self._pid is None:
+            return None
+        with open(self._fd, "rb", closefd=True) as pipe:
+            self._fd = None
+            data = pipe.read()
+        pid, self._pid = self._pid, None
+        _pid, status = os.waitpid(pid, 0)
+        if status != 0 or not data:
+            return None
+        try:
+            return marshal.loads(data)
+        except (EOFError, ValueError, TypeError):
+            return None
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        if self._pid is not None:
+            pid, self._pid = self._pid, None
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+            os.waitpid(pid, 0)
+
+
+def die_with(parent: int) -> None:
+    """Linux: this (forked) process gets SIGKILL when ``parent`` dies; exits if it already has."""
+    if _PRCTL is not None:
+        _PRCTL(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _prctl():
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return libc.prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _prctl() if os.name == "posix" else None
+
+
 def halved(fn: Callable[[T], R], items: Sequence[T], encode: Callable[[R], object], decode: Callable[[object], R],
            jobs: int | None = None, threshold: int = 5000) -> list[R]:
     """``[fn(item) for item in items]``: the second half in one forked child while this process maps
@@ -55,42 +135,22 @@ def halved(fn: Callable[[T], R], items: Sequence[T], encode: Callable[[R], objec
     without ``fork``, or when the child fails, everything is mapped here."""
     count = len(items)
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
-    if count < threshold or jobs < 2 or not hasattr(os, "fork"):
+    if count < threshold or jobs < 2:
         return [fn(item) for item in items]
-    from .publish import _die_with
-
     middle = count // 2
-    read, write = os.pipe()
-    parent = os.getpid()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child
-        status = 1
-        try:
-            os.close(read)
-            _die_with(parent)
-            data = memoryview(marshal.dumps([encode(fn(items[i])) for i in range(middle, count)], 4))
-            while data:
-                data = data[os.write(write, data):]
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write)
+    child = ForkedResult(lambda: [encode(fn(items[i])) for i in range(middle, count)])
     try:
         first = [fn(items[i]) for i in range(middle)]
     except BaseException:
-        os.close(read)
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+        child.close()
         raise
-    with open(read, "rb", closefd=True) as pipe:
-        data = pipe.read()
-    _pid, status = os.waitpid(pid, 0)
     second = None
-    if status == 0 and data:
+    plain = child.result()
+    if isinstance(plain, list) and len(plain) == count - middle:
         try:
-            second = [decode(value) for value in marshal.loads(data)]
-        except (EOFError, ValueError, TypeError):
+            second = [decode(value) for value in plain]
+        except (ValueError, TypeError):
             second = None
-    if second is None or len(second) != count - middle:
+    if second is None:
         second = [fn(items[i]) for i in range(middle, count)]
     return first + second

@@ -284,16 +284,16 @@ def test_the_output_listing_made_by_a_child_process_equals_a_walk_and_a_dropped_
     walked = written_files(out)
     assert len(walked) == 6
     listing = OutputListing(out)
-    assert listing._pid is not None
+    assert listing._child is not None and listing._child.started
     assert listing.result() == walked and listing.result() is listing.result()
     listing.close()
 
     dropped = OutputListing(out)
-    pid = dropped._pid
+    pid = dropped._child._pid
     dropped.close()
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # already reaped: no process left behind
 
     monkeypatch.delattr(os, "fork")
     here = OutputListing(out)
-    assert here._pid is None and here.result() == walked
+    assert not here._child.started and here.result() == walked
