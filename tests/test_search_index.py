@@ -18,6 +18,28 @@ def tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+def example_site(tmp_path: Path) -> Path:
+    """A copy of the repository's example site (2020-2026, three shards)."""
+    import shutil
+
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "content", site / "content")
+    for name in ("site.yaml", "pronunciations.yaml", "terms.yaml"):
+        shutil.copy(REPO / name, site / name)
+    return site
+
+
+def stage_log(stages: list[str]):
+    """A reporter class that appends every stage name to ``stages``."""
+    from builder.report import Reporter
+
+    class Stages(Reporter):
+        def stage(self, name):
+            stages.append(name)
+
+    return Stages
+
+
 @pytest.mark.skipif(not pagefind_available(), reason="pagefind[extended] is not installed")
 def test_index_covers_notices_only_and_is_byte_identical_across_builds(tmp_path):
     outputs = []
@@ -99,23 +121,15 @@ def test_shards_keep_months_whole_stay_within_a_year_and_grow_past_the_browser_l
 def test_a_changed_search_stage_reindexes_every_shard(tmp_path, monkeypatch):
     """The search stage's fingerprint (builder/search.py and what it imports, the search: section) is
     part of every shard's key: an upgraded builder never carries over shards its old code indexed."""
-    import shutil
     from dataclasses import replace
     from datetime import datetime, timezone
 
     from builder import pipeline
     from builder.pipeline import BuildOptions, build
-    from builder.report import Reporter
 
-    site = tmp_path / "site"
-    shutil.copytree(REPO / "content", site / "content")
-    for name in ("site.yaml", "pronunciations.yaml", "terms.yaml"):
-        shutil.copy(REPO / name, site / name)
+    site = example_site(tmp_path)
     stages: list[str] = []
-
-    class Stages(Reporter):
-        def stage(self, name):
-            stages.append(name)
+    Stages = stage_log(stages)
 
     options = BuildOptions(site_dir=site, output_dir=tmp_path / "out", now=datetime(2026, 11, 29, tzinfo=timezone.utc))
     build(options, Stages())
@@ -170,7 +184,6 @@ def test_a_month_too_big_for_one_pagefind_is_indexed_in_parts_and_an_edit_reinde
     are indexed in parts: every notice is found in exactly one part, an edit re-indexes
     only its part (ahead of planning), and the output equals a cold build's."""
     import gzip
-    import shutil
     from datetime import datetime, timezone
 
     from builder import search
@@ -178,15 +191,9 @@ def test_a_month_too_big_for_one_pagefind_is_indexed_in_parts_and_an_edit_reinde
     from builder.report import Reporter
 
     monkeypatch.setattr(search, "largest_shard", lambda budget_mb=0: 1)
-    site = tmp_path / "site"
-    shutil.copytree(REPO / "content", site / "content")
-    for name in ("site.yaml", "pronunciations.yaml", "terms.yaml"):
-        shutil.copy(REPO / name, site / name)
+    site = example_site(tmp_path)
     stages: list[str] = []
-
-    class Stages(Reporter):
-        def stage(self, name):
-            stages.append(name)
+    Stages = stage_log(stages)
 
     now = datetime(2026, 11, 29, tzinfo=timezone.utc)
     out, cold = tmp_path / "out", tmp_path / "cold"
