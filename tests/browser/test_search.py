@@ -117,3 +117,32 @@ def test_after_a_one_edit_build_the_new_word_is_found(browser, tmp_path):
     with serve_directory(tmp_path) as base:
         results = search(browser, Served(tmp_path, base), word, build="inc")
     assert [r["href"].rsplit("/", 2)[-2:] for r in results] == [["03", "shuiziyuan-guanli.html"]], results
+
+
+def test_a_month_indexed_in_parts_is_searched_whole(browser, tmp_path, monkeypatch):
+    """A month with more notices than one Pagefind process may hold is indexed in parts
+    (``2026-11-p1`` …, builder/search.py): forced here with room for one page per process,
+    the search page merges the parts, and each notice of the month is found."""
+    from datetime import datetime, timezone
+
+    from builder import search as search_stage
+    from builder.pipeline import BuildOptions, build
+    from builder.report import Reporter
+
+    monkeypatch.setattr(search_stage, "largest_shard", lambda budget_mb=0: 1)
+    site = tmp_path / "src"
+    shutil.copytree(REPO / "content", site / "content")
+    for name in ("site.yaml", "pronunciations.yaml", "terms.yaml"):
+        shutil.copy(REPO / name, site / name)
+    now = datetime.fromtimestamp(int(EXAMPLE_EPOCH), tz=timezone.utc)
+    build(BuildOptions(site_dir=site, output_dir=tmp_path / "parts", now=now), Reporter())
+    listing = json.loads((tmp_path / "parts" / "pagefind" / "shards.json").read_text(encoding="utf-8"))
+    assert len([s for s in listing["shards"] if s.startswith("2026-11-p")]) >= 2, listing
+    with serve_directory(tmp_path) as base:
+        served = Served(tmp_path, base)
+        cold_wave = search(browser, served, "寒潮", build="parts")
+        power_cut = search(browser, served, "停电", build="parts")
+        oldest_newest = search(browser, served, "舞钢市", build="parts")
+    assert cold_wave[0]["href"].endswith("/2026/11/hanchao-lanse-yujing.html"), cold_wave
+    assert power_cut[0]["href"].endswith("/2026/11/shangdian-tingdian.html"), power_cut
+    assert {"2020", "2026"} <= {r["href"].split("/")[-3] for r in oldest_newest}, oldest_newest
