@@ -262,7 +262,6 @@ def _index_shard(site_dir: Path, shard: Shard, launch=None, previous: Path | Non
     ``launch`` starts the process instead of :class:`subprocess.Popen` (:class:`EarlyIndex`
     keeps a handle to stop it).
     """
-    import re
     import subprocess
 
     from pagefind.service import get_executable
