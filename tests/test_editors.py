@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 from conftest import REPO, copy_site, run_build
+from support.gensite import copy_example_site
 
 EDITORS = REPO / "tests" / "fixtures" / "editors"
 
@@ -254,12 +255,7 @@ EXAMPLE_ENV = {"SOURCE_DATE_EPOCH": "1795838400"}  # 2026-11-28 12:00 Beijing: t
 
 
 def _example_copy(tmp_path: Path) -> Path:
-    site = tmp_path / "example"
-    shutil.copytree(REPO / "content", site / "content")
-    for name in ("site.yaml", "terms.yaml", "pronunciations.yaml"):
-        if (REPO / name).exists():
-            shutil.copy(REPO / name, site / name)
-    return site
+    return copy_example_site(tmp_path / "example")
 
 
 def test_withdrawn_notice_leaves_every_list_feed_sitemap_search_and_playlist(tmp_path):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
-from conftest import REPO, copy_site, run_build
+from conftest import copy_site, run_build
+from support.gensite import copy_example_site
 from support.trees import tree_digest
 
 
@@ -20,11 +19,7 @@ EXAMPLE_ENV = {"SOURCE_DATE_EPOCH": "1795838400"}  # 2026-11-28: the example sit
 
 
 def test_builds_never_write_into_the_site(tmp_path):
-    site = tmp_path / "site"
-    shutil.copytree(REPO / "content", site / "content")
-    for name in ("site.yaml", "pronunciations.yaml", "terms.yaml"):
-        if (REPO / name).exists():
-            shutil.copy(REPO / name, site / name)
+    site = copy_example_site(tmp_path / "site")
     before = _site_digest(site)
     for args in (("build",), ("build", "--drafts"), ("check",), ("build", "--strict")):
         result = run_build(*args, "--site", str(site), env=EXAMPLE_ENV)

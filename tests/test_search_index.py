@@ -11,22 +11,12 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURE_SITE, REPO, run_build
+from support.gensite import copy_example_site
 from builder.search import pagefind_available
 
 
 def tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-def example_site(tmp_path: Path) -> Path:
-    """A copy of the repository's example site (2020-2026, three shards)."""
-    import shutil
-
-    site = tmp_path / "site"
-    shutil.copytree(REPO / "content", site / "content")
-    for name in ("site.yaml", "pronunciations.yaml", "terms.yaml"):
-        shutil.copy(REPO / name, site / name)
-    return site
 
 
 def stage_log(stages: list[str]):
@@ -127,7 +117,7 @@ def test_a_changed_search_stage_reindexes_every_shard(tmp_path, monkeypatch):
     from builder import pipeline
     from builder.pipeline import BuildOptions, build
 
-    site = example_site(tmp_path)
+    site = copy_example_site(tmp_path / "site")
     stages: list[str] = []
     Stages = stage_log(stages)
 
@@ -191,7 +181,7 @@ def test_a_month_too_big_for_one_pagefind_is_indexed_in_parts_and_an_edit_reinde
     from builder.report import Reporter
 
     monkeypatch.setattr(search, "largest_shard", lambda budget_mb=0: 1)
-    site = example_site(tmp_path)
+    site = copy_example_site(tmp_path / "site")
     stages: list[str] = []
     Stages = stage_log(stages)
 
@@ -236,12 +226,8 @@ def test_a_month_too_big_for_one_pagefind_is_indexed_in_parts_and_an_edit_reinde
 def test_one_edit_reindexes_one_shard_and_equals_a_cold_build(tmp_path):
     """The example site spans 2020-2026 (three shards); editing the oldest notice re-indexes its
     shard only, and the incremental output, index included, is byte-identical to a cold build."""
-    import shutil
 
-    site = tmp_path / "site"
-    shutil.copytree(REPO / "content", site / "content")
-    for name in ("site.yaml", "pronunciations.yaml", "terms.yaml"):
-        shutil.copy(REPO / name, site / name)
+    site = copy_example_site(tmp_path / "site")
     out, cold = tmp_path / "out", tmp_path / "cold"
     env = {"SOURCE_DATE_EPOCH": "1795838400"}
     assert run_build("--site", str(site), "--output", str(out), env=env).returncode == 0
@@ -399,12 +385,8 @@ def test_an_edit_with_errors_fails_with_every_error_and_leaves_no_early_index_be
     """The early index starts before the editorial checks; when the checks (a 错敏字) and the broadcast
     plan (a bad broadcast field) both find errors, the one run reports both, exits 1, publishes nothing,
     and stops Pagefind and deletes its scratch folder."""
-    import shutil
 
-    site = tmp_path / "site"
-    shutil.copytree(REPO / "content", site / "content")
-    for name in ("site.yaml", "pronunciations.yaml", "terms.yaml"):
-        shutil.copy(REPO / name, site / name)
+    site = copy_example_site(tmp_path / "site")
     out = tmp_path / "out"
     env = {"SOURCE_DATE_EPOCH": "1795838400"}
     assert run_build("--site", str(site), "--output", str(out), env=env).returncode == 0

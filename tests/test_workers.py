@@ -62,18 +62,14 @@ def test_halved_below_the_threshold_or_with_one_job_runs_here():
 def test_pages_keyed_half_in_a_child_rebuild_exactly_what_changed(tmp_path, monkeypatch):
     """Planning keys half of the pages in a forked child (large sites): forced here on the example
     site, an edit re-renders the same pages and the output equals a cold build's."""
-    import shutil
     from datetime import datetime, timezone
 
-    from conftest import REPO
+    from support.gensite import copy_example_site
     from builder import workers
     from builder.pipeline import BuildOptions, build
     from builder.report import Reporter
 
-    site = tmp_path / "site"
-    shutil.copytree(REPO / "content", site / "content")
-    for name in ("site.yaml", "pronunciations.yaml", "terms.yaml"):
-        shutil.copy(REPO / name, site / name)
+    site = copy_example_site(tmp_path / "site")
     now = datetime(2026, 11, 29, tzinfo=timezone.utc)
     out = tmp_path / "out"
     build(BuildOptions(site_dir=site, output_dir=out, now=now), Reporter())

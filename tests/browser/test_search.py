@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
 from .conftest import EXAMPLE_EPOCH, REPO, Served
 from support.browser import serve_directory
+from support.gensite import copy_example_site
 from support.site_pages import PageKind, open_page
 
 SEARCH = PageKind("search", "site", "search.html")
@@ -90,10 +90,7 @@ def test_a_query_finds_notices_from_the_oldest_and_the_newest_year(browser, serv
 def test_after_a_one_edit_build_the_new_word_is_found(browser, tmp_path):
     """Edit the oldest notice, build incrementally: only its shard is re-indexed, and the
     search page finds the word that only the edited notice now contains."""
-    site = tmp_path / "src"
-    shutil.copytree(REPO / "content", site / "content")
-    for name in ("site.yaml", "pronunciations.yaml", "terms.yaml"):
-        shutil.copy(REPO / name, site / name)
+    site = copy_example_site(tmp_path / "src")
     out = tmp_path / "inc"
     env = {**os.environ, "SOURCE_DATE_EPOCH": EXAMPLE_EPOCH}
 
@@ -130,10 +127,7 @@ def test_a_month_indexed_in_parts_is_searched_whole(browser, tmp_path, monkeypat
     from builder.report import Reporter
 
     monkeypatch.setattr(search_stage, "largest_shard", lambda budget_mb=0: 1)
-    site = tmp_path / "src"
-    shutil.copytree(REPO / "content", site / "content")
-    for name in ("site.yaml", "pronunciations.yaml", "terms.yaml"):
-        shutil.copy(REPO / name, site / name)
+    site = copy_example_site(tmp_path / "src")
     now = datetime.fromtimestamp(int(EXAMPLE_EPOCH), tz=timezone.utc)
     build(BuildOptions(site_dir=site, output_dir=tmp_path / "parts", now=now), Reporter())
     listing = json.loads((tmp_path / "parts" / "pagefind" / "shards.json").read_text(encoding="utf-8"))

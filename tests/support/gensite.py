@@ -1,9 +1,21 @@
-"""Generated test sites: many realistic notices written into a temporary folder."""
+"""Test sites: the repository's example site copied, or many realistic notices generated into a temporary folder."""
 
 from __future__ import annotations
 
 import random
+import shutil
 from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE_FILES = ("site.yaml", "pronunciations.yaml", "terms.yaml")
+
+
+def copy_example_site(dest: Path) -> Path:
+    """The repository's example site (content/ and its YAML files, 2020-2026) copied to ``dest``."""
+    shutil.copytree(REPO / "content", dest / "content")
+    for name in EXAMPLE_FILES:
+        shutil.copy(REPO / name, dest / name)
+    return dest
 
 SITE_YAML = """title: {title}
 base_url: https://gen.example/
