@@ -95,3 +95,19 @@ def test_example_site_builds_without_warnings(tmp_path):
                       "市委副书记孟宪强主持会议", "对开展全员核酸检测及进一步做好疫情防控工作进行了具体安排部署。"):
         assert paragraph in html
     assert html.count("<p>") >= 10
+
+
+def test_the_collector_is_back_on_after_a_build_unless_the_process_exits_right_after(tmp_path):
+    """Builds pause the cyclic garbage collector; ``serve`` and library callers get it back, the
+    command line (build.py, which leaves with os._exit) does not pay for a last full collection."""
+    import gc
+
+    from builder.cli import main
+
+    gc.enable()
+    try:
+        args = ["build", "--site", str(FIXTURE_SITE), "--output", str(tmp_path / "out")]
+        assert main(args) == 0 and gc.isenabled()
+        assert main(args, exits_after=True) == 0 and not gc.isenabled()
+    finally:
+        gc.enable()
