@@ -9,6 +9,8 @@ from . import urls
 from .feeds import EPOCH
 from .site import Site
 
+SITEMAP = "sitemap.xml"
+
 
 def page_dates(site: Site, search: bool = True, catalogue=None) -> dict[str, datetime]:
     """Last modification of every listed HTML page, derived from the notices it shows (never the clock).
@@ -78,4 +80,4 @@ def sitemap_xml(site: Site, extra: dict[str, datetime | None] | None = None, sea
 
 
 def robots_txt(site: Site) -> bytes:
-    return (f"User-agent: *\nAllow: /\n\nSitemap: {urls.absolute(site.config.base_url, 'sitemap.xml')}\n").encode()
+    return (f"User-agent: *\nAllow: /\n\nSitemap: {urls.absolute(site.config.base_url, SITEMAP)}\n").encode()

@@ -4,7 +4,8 @@ The items and the function stay in this process's memory; ``fork`` hands them to
 workers without pickling, and only the results travel back.  Below ``threshold`` items,
 on one core, or where ``fork`` does not exist, the map runs in this process.
 :func:`forked_map` hands every item to a pool of workers; :func:`halved` keeps this process
-working on the first half while one forked child does the second (for work too short for a pool).
+working on the first half while one forked child does the second (for work too short for a pool);
+:class:`Aside` runs one whole computation in a forked child while this process does another.
 """
 
 from __future__ import annotations
@@ -106,6 +107,40 @@ class ForkedResult:
             except OSError:
                 pass
             os.waitpid(pid, 0)
+
+
+class Aside:
+    """``compute()`` in a forked child while this process does other work; :meth:`result` returns it.
+
+    The child sends ``encode(compute())`` (plain values: marshal) and :meth:`result` ``decode``s it.
+    With fewer than two ``jobs`` (default: the cores), without ``fork``, or when the child failed,
+    :meth:`result` computes it here (so an exception is raised here, as it would be without a child).
+    :meth:`close` stops a child whose result is no longer wanted (e.g. the build stopped)."""
+
+    def __init__(self, compute: Callable[[], R], encode: Callable[[R], object], decode: Callable[[object], R],
+                 jobs: int | None = None) -> None:
+        jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+        self._compute, self._decode = compute, decode
+        self._child = ForkedResult(lambda: encode(compute())) if jobs >= 2 else None
+
+    @property
+    def forked(self) -> bool:
+        return self._child is not None and self._child.started
+
+    def result(self) -> R:
+        child, self._child = self._child, None
+        plain = child.result() if child is not None else None
+        if plain is not None:
+            try:
+                return self._decode(plain)
+            except (ValueError, TypeError):
+                pass
+        return self._compute()
+
+    def close(self) -> None:
+        child, self._child = self._child, None
+        if child is not None:
+            child.close()
 
 
 def die_with(parent: int) -> None:

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from builder.workers import forked_map, halved
+from builder.workers import Aside, forked_map, halved
 
 
 def test_forked_map_equals_map_and_keeps_order():
@@ -88,3 +88,88 @@ def test_pages_keyed_half_in_a_child_rebuild_exactly_what_changed(tmp_path, monk
         return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
     assert tree(out) == tree(cold)
+
+
+def test_aside_computes_in_a_child_while_this_process_works():
+    parent = os.getpid()
+    aside = Aside(lambda: [os.getpid(), sum(range(10_000))], list, lambda plain: ("decoded", plain), jobs=2)
+    assert aside.forked
+    here = sum(range(1000))  # this process goes on meanwhile
+    tag, (pid, total) = aside.result()
+    assert tag == "decoded" and pid != parent and total == 49_995_000 and here == 499_500
+
+
+def test_aside_computes_here_with_one_job_or_a_failed_child_and_raises_here():
+    parent = os.getpid()
+    one = Aside(os.getpid, int, int, jobs=1)
+    assert not one.forked and one.result() == parent
+
+    def fails_in_child():
+        if os.getpid() != parent:
+            raise RuntimeError("child")
+        return "here"
+
+    assert Aside(fails_in_child, str, str, jobs=2).result() == "here"
+
+    def fails_everywhere():
+        raise ValueError("bad")
+
+    with pytest.raises(ValueError):
+        Aside(fails_everywhere, str, str, jobs=2).result()
+
+
+def test_a_closed_aside_leaves_no_process():
+    import time
+
+    aside = Aside(lambda: time.sleep(60), str, str, jobs=2)
+    pid = aside._child._pid
+    started = time.perf_counter()
+    aside.close()
+    assert time.perf_counter() - started < 5
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_a_build_stops_on_an_error_the_checks_found_aside(tmp_path, monkeypatch):
+    """The editorial checks run in a forked child while pages are planned: a 错敏字 error it finds
+    still stops the build (nothing published), and the cache file it had to ignore is reported."""
+    from datetime import datetime, timezone
+
+    from support.gensite import copy_example_site
+    from builder import workers
+    from builder.cache import BuildCache
+    from builder.diagnostics import BuildError
+    from builder.pipeline import BuildOptions, build
+    from builder.report import Reporter
+
+    site = copy_example_site(tmp_path / "site")
+    now = datetime(2026, 11, 29, tzinfo=timezone.utc)
+    out = tmp_path / "out"
+    build(BuildOptions(site_dir=site, output_dir=out, now=now, jobs=2), Reporter())
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    forked = []
+    real = workers.Aside
+
+    class Watched(real):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            forked.append(self.forked)
+
+    monkeypatch.setattr(workers, "Aside", Watched)
+    checks_file = next(BuildCache(site, out).dir.glob("checks*"))
+    checks_file.write_bytes(b"not a cache file")
+    notice = site / "content" / "2022" / "07" / "yimiao-jiezhong.md"
+    notice.write_text(notice.read_text(encoding="utf-8") + "\n请各村攻府工作人员做好登记。\n", encoding="utf-8")
+    notes = []
+
+    class Listening(Reporter):
+        def note(self, text):
+            notes.append(text)
+
+    with pytest.raises(BuildError) as failed:
+        build(BuildOptions(site_dir=site, output_dir=out, now=now, jobs=2), Listening())
+    assert forked and all(forked)
+    assert any(d.path.endswith("yimiao-jiezhong.md") and "攻府" in d.message and d.level == "error"
+               for d in failed.value.diagnostics)
+    assert any(checks_file.name in n for n in notes)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
