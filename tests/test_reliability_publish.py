@@ -32,17 +32,31 @@ def _env() -> dict:
     return {**os.environ, "SOURCE_DATE_EPOCH": FIXTURE_EPOCH}
 
 
-def _start(site: Path, output: Path, *extra: str) -> subprocess.Popen:
+# build.py with the thresholds for big sites lowered to one file: the staging folder is linked by a
+# forked child and the previous site is kept as the next build's staging folder (publish.Staging).
+_AS_BIG_SITE = r"""
+import os, sys
+sys.path.insert(0, sys.argv.pop(1))
+from builder import cli, pipeline, publish
+pipeline.PREFETCH_MIN = publish.SPARE_MIN = 1
+code = cli.main(sys.argv[1:], exits_after=True)
+sys.stderr.flush()
+os._exit(code)
+"""
+
+
+def _start(site: Path, output: Path, *extra: str, as_big: bool = False) -> subprocess.Popen:
     # own session: SIGKILL goes to the build and any worker processes it started
-    return subprocess.Popen([sys.executable, str(REPO / "build.py"), "--site", str(site), "--output", str(output),
+    command = ["-c", _AS_BIG_SITE, str(REPO)] if as_big else [str(REPO / "build.py")]
+    return subprocess.Popen([sys.executable, *command, "--site", str(site), "--output", str(output),
                              *extra], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env(),
                             start_new_session=True)
 
 
-def _timed_build(site: Path, output: Path) -> tuple[float, float]:
+def _timed_build(site: Path, output: Path, as_big: bool = False) -> tuple[float, float]:
     """Build once with -v; return (seconds until pages start being written, total seconds)."""
     started = time.perf_counter()
-    proc = _start(site, output, "-v")
+    proc = _start(site, output, "-v", as_big=as_big)
     render_at = None
     for raw in proc.stderr:
         if render_at is None and "生成页面" in raw.decode("utf-8", "replace"):
@@ -67,20 +81,29 @@ def two_sites(tmp_path_factory):
     return {"A": site_a, "B": site_b}, refs, render_at, total, base
 
 
-def test_sigkill_at_random_moments_leaves_old_or_new_tree(two_sites):
+@pytest.mark.parametrize("as_big", [False, True], ids=["staged-fresh", "staged-in-kept-site"])
+def test_sigkill_at_random_moments_leaves_old_or_new_tree(two_sites, as_big):
+    """``as_big``: the path of big sites (linked by a child, staged in the kept previous site), where a
+    kill can also land while the kept site is brought up to date or retired; half the trials."""
     sites, refs, render_at, total, base = two_sites
-    output = base / "work" / "output"
+    output = base / ("work-big" if as_big else "work") / "output"
     output.parent.mkdir()
     assert run_build("--site", str(sites["A"]), "--output", str(output)).returncode == 0
+    if as_big:  # how long a build takes that switches this output between the sites (and stages in it)
+        _timed_build(sites["B"], output, as_big)
+        render_at, total = _timed_build(sites["A"], output, as_big)
     state = "A"
     rng = random.Random(SEED)
     broken, killed, finished, kept_old, got_new = [], 0, 0, 0, 0
-    for trial in range(KILL_TRIALS):
+    trials = KILL_TRIALS // 2 if as_big else KILL_TRIALS
+    for trial in range(trials):
         target = "B" if state == "A" else "A"
         # half the moments anywhere in the build, half while pages are written and swapped in
-        delay = rng.uniform(0, total * 1.05) if trial % 2 == 0 else rng.uniform(render_at, total)
+        # (the kept-site runs reach later: there a build also cleans up after the killed one before it)
+        late = total * (1.6 if as_big else 1.0)
+        delay = rng.uniform(0, total * 1.05) if trial % 2 == 0 else rng.uniform(render_at, late)
         started = time.perf_counter()
-        proc = _start(sites[target], output)
+        proc = _start(sites[target], output, as_big=as_big)
         try:
             proc.wait(timeout=delay)
             finished += 1
@@ -101,16 +124,17 @@ def test_sigkill_at_random_moments_leaves_old_or_new_tree(two_sites):
             got_new += match != state
             state = match
     # the next build cleans up whatever the killed ones left behind
-    result = run_build("--site", str(sites["B"]), "--output", str(output))
-    assert result.returncode == 0, result.stderr
+    last = _start(sites["B"], output, as_big=as_big)
+    assert last.wait(timeout=300) == 0, last.stderr.read().decode("utf-8", "replace")
+    last.stderr.close()
     assert tree_digest(output) == refs["B"]
-    assert leftovers(output) == []
-    line = (f"atomic publish: {KILL_TRIALS} SIGKILL trials over a {total:.2f} s build ({killed} killed mid-build, "
-            f"{finished} finished first); afterwards complete old tree {kept_old}x, complete new tree {got_new}x, "
-            f"broken outputs: {len(broken)}")
+    assert leftovers(output) == ([".output.spare"] if as_big else [])
+    line = (f"atomic publish{' (staged in the kept previous site)' if as_big else ''}: {trials} SIGKILL trials "
+            f"over a {total:.2f} s build ({killed} killed mid-build, {finished} finished first); afterwards "
+            f"complete old tree {kept_old}x, complete new tree {got_new}x, broken outputs: {len(broken)}")
     SUMMARY.append(line)
     print(line)
-    assert killed >= KILL_TRIALS // 2, "the kills should mostly land while the build is running"
+    assert killed >= trials // 2, "the kills should mostly land while the build is running"
     assert broken == [], f"output neither the old nor the new tree after these kills: {broken}"
 
 
@@ -297,3 +321,120 @@ def test_the_output_listing_made_by_a_child_process_equals_a_walk_and_a_dropped_
     monkeypatch.delattr(os, "fork")
     here = OutputListing(out)
     assert not here._child.started and here.result() == walked
+
+
+# --- the previous site kept as the next build's staging folder ---------------------------------------
+
+
+def _spare_builds(tmp_path, monkeypatch):
+    """The example site built three times (cold, then two edits) with the thresholds for big sites
+    lowered to one file: the third build stages in the site the second one swapped out."""
+    from datetime import datetime, timezone
+
+    from builder import pipeline, publish
+    from builder.pipeline import BuildOptions, build
+    from builder.report import Reporter
+    from support.gensite import copy_example_site
+
+    monkeypatch.setattr(pipeline, "PREFETCH_MIN", 1)
+    monkeypatch.setattr(publish, "SPARE_MIN", 1)
+    monkeypatch.setattr(publish, "BACKGROUND_DELETE", 10**9)  # deleted here: the test sees the end state
+    site = copy_example_site(tmp_path / "site")
+    out = tmp_path / "out"
+    now = datetime(2026, 11, 29, tzinfo=timezone.utc)
+    notice = site / "content" / "2022" / "07" / "yimiao-jiezhong.md"
+
+    def edit_and_build(words: str, **extra) -> None:
+        notice.write_text(notice.read_text(encoding="utf-8") + f"\n{words}\n", encoding="utf-8")
+        build(BuildOptions(site_dir=site, output_dir=out, now=now, **extra), Reporter())
+
+    def cold() -> dict:
+        ref = tmp_path / f"cold-{len(list(tmp_path.glob('cold-*')))}"
+        build(BuildOptions(site_dir=site, output_dir=ref, now=now, use_cache=False), Reporter())
+        return tree_digest(ref)
+
+    build(BuildOptions(site_dir=site, output_dir=out, now=now), Reporter())
+    edit_and_build("补充说明：接种点周日照常开放。")
+    return site, out, tmp_path / ".out.spare", edit_and_build, cold
+
+
+def _linked_here(monkeypatch) -> list[int]:
+    """How many files each call of Staging._link_all in this process linked (a build that staged in
+    the kept site links only what its child did not; one that could not links every file here)."""
+    from builder import publish
+
+    calls: list[int] = []
+    real = publish.Staging._link_all
+
+    def spy(self, files):
+        calls.append(len(files))
+        return real(self, files)
+
+    monkeypatch.setattr(publish.Staging, "_link_all", spy)
+    return calls
+
+
+def test_an_edit_stages_in_the_kept_previous_site_and_publishes_what_a_cold_build_does(tmp_path, monkeypatch):
+    site, out, spare, edit_and_build, cold = _spare_builds(tmp_path, monkeypatch)
+    assert spare.is_dir() and tree_digest(spare) != tree_digest(out)  # the site before the last edit
+    staged_in = os.stat(spare).st_ino
+    linked = _linked_here(monkeypatch)
+    edit_and_build("再次补充：请携带身份证。")
+    assert os.stat(out).st_ino == staged_in  # the kept folder, brought up to date, is the output now
+    assert linked and max(linked) < 5
+    assert tree_digest(out) == cold()
+    assert spare.is_dir() and leftovers(out) == [".out.spare"]
+    shared = [p for p in out.rglob("*.html") if os.stat(p).st_ino == os.stat(spare / p.relative_to(out)).st_ino]
+    assert len(shared) > 20  # unchanged pages are the same files in both
+
+
+def test_whatever_was_done_to_the_kept_site_nothing_of_it_is_published(tmp_path, monkeypatch):
+    """Files added, replaced or deleted in the kept folder, a folder there replaced by a link to a
+    folder elsewhere: the next output is still exactly a cold build's, and nothing outside is touched."""
+    site, out, spare, edit_and_build, cold = _spare_builds(tmp_path, monkeypatch)
+    (spare / "stray.html").write_text("不该发布", encoding="utf-8")
+    (spare / "junk" / "deep").mkdir(parents=True)
+    (spare / "junk" / "deep" / "x.html").write_text("不该发布", encoding="utf-8")
+    kept = spare / "index.html"
+    kept.unlink()
+    kept.write_text("被替换的首页", encoding="utf-8")  # a new file: another inode than output/'s
+    (spare / "sitemap.xml").unlink()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "a.html").write_text("外部文件", encoding="utf-8")
+    folder = next(p for p in spare.iterdir() if p.is_dir() and p.name.isdigit())
+    shutil.rmtree(folder)
+    folder.symlink_to(elsewhere, target_is_directory=True)
+    linked = _linked_here(monkeypatch)
+    edit_and_build("第三次补充。")
+    assert linked and max(linked) < 5  # the kept folder was put right, not given up on
+    assert tree_digest(out) == cold()
+    assert {p.name: p.read_text(encoding="utf-8") for p in elsewhere.iterdir()} == {"a.html": "外部文件"}
+
+
+def test_a_kept_site_that_is_a_link_is_not_staged_in(tmp_path, monkeypatch):
+    site, out, spare, edit_and_build, cold = _spare_builds(tmp_path, monkeypatch)
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(spare, elsewhere)
+    spare.symlink_to(elsewhere, target_is_directory=True)
+    before = tree_digest(elsewhere)
+    edit_and_build("第三次补充。")
+    assert tree_digest(out) == cold()
+    assert tree_digest(elsewhere) == before  # never written through the link
+
+
+def test_a_failed_refresh_falls_back_to_linking_everything(tmp_path, monkeypatch):
+    """The child that brings the kept site up to date fails (here: every walk raises): the build links
+    the whole output into a fresh staging folder as without a kept site."""
+    from builder import publish
+
+    site, out, spare, edit_and_build, cold = _spare_builds(tmp_path, monkeypatch)
+
+    def broken(*args, **kwargs):
+        raise publish.PublishError("walk failed")
+
+    monkeypatch.setattr(publish, "_regular_files", broken)
+    linked = _linked_here(monkeypatch)
+    edit_and_build("第三次补充。")
+    assert max(linked) > 20
+    assert tree_digest(out) == cold()
