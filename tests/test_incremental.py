@@ -572,3 +572,53 @@ def test_the_record_of_what_an_incremental_build_published_is_the_output_as_it_i
         assert manifest.written == written_files(out), name
         again = run_build("--site", str(site), "--output", str(out), "-v")
         assert "内容没有变化" in again.stderr and "被改动或删除" not in again.stderr, (name, again.stderr)
+
+
+def test_an_edit_saves_what_changed_of_the_manifest_and_loading_gives_what_was_saved(tmp_path, monkeypatch):
+    """The manifest's big tables (page keys, reads, values, versions, the output listing) live in a
+    base file that an edit leaves alone: the edit's changes go into the small head file.  Loading
+    head and base gives exactly the tables the build saved; a head without its base is no record
+    (everything is rendered again, and the output still equals a cold build)."""
+    from builder.cache import MANIFEST_TABLES, BuildCache
+    from builder.pipeline import BuildOptions, build
+    from builder.report import Reporter
+
+    site = copy_site(tmp_path / "site")
+    _more_notices(site)
+    out = tmp_path / "out"
+    now = datetime(2026, 11, 29, tzinfo=timezone.utc)
+    saved = []
+    real_save = BuildCache.save_manifest
+    monkeypatch.setattr(BuildCache, "save_manifest", lambda self, m: saved.append(m) or real_save(self, m))
+    build(BuildOptions(site_dir=site, output_dir=out, now=now), Reporter())
+    cache = BuildCache(site, out)
+    base = cache.manifest_base_file
+    before = (base.read_bytes(), os.stat(base).st_ino)
+    for n, words in enumerate(("第一次补充。", "第二次补充。")):
+        edit(site / "content" / "2022" / "05" / f"extra-0{n}.md", "的正文。", f"的正文。{words}")
+        result = build(BuildOptions(site_dir=site, output_dir=out, now=now), Reporter())
+        assert 0 < result.rendered < 30
+        assert (base.read_bytes(), os.stat(base).st_ino) == before  # the tables file was not written
+        loaded = BuildCache(site, out).load_manifest()
+        for name in MANIFEST_TABLES:
+            assert getattr(loaded, name) == getattr(saved[-1], name), name
+        assert loaded.warnings == saved[-1].warnings and loaded.summary == saved[-1].summary
+    assert_same_as_cold(site, out, tmp_path, epoch("2026-11-29T00:00:00+00:00"), "edits")
+
+    # a change to many pages writes the tables again
+    edit(site / "site.yaml", "title:", "title: 新")
+    build(BuildOptions(site_dir=site, output_dir=out, now=now), Reporter())
+    assert base.read_bytes() != before[0]
+    loaded = BuildCache(site, out).load_manifest()
+    assert all(getattr(loaded, name) == getattr(saved[-1], name) for name in MANIFEST_TABLES)
+
+    # the tables of another save: the head does not belong to them, so there is no record
+    shutil.copy(base, tmp_path / "tables")
+    edit(site / "site.yaml", "title: 新", "title: 新新")
+    build(BuildOptions(site_dir=site, output_dir=out, now=now), Reporter())
+    shutil.copy(tmp_path / "tables", base)
+    assert BuildCache(site, out).load_manifest() is None
+    edit(site / "content" / "2022" / "05" / "extra-03.md", "的正文。", "的正文。第三次补充。")
+    result = build(BuildOptions(site_dir=site, output_dir=out, now=now), Reporter())
+    assert result.rendered == result.pages - 1  # all rendered again (the count leaves out one page)
+    assert_same_as_cold(site, out, tmp_path, epoch("2026-11-29T00:00:00+00:00"), "foreign tables")
