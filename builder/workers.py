@@ -173,19 +173,17 @@ def halved(fn: Callable[[T], R], items: Sequence[T], encode: Callable[[R], objec
     if count < threshold or jobs < 2:
         return [fn(item) for item in items]
     middle = count // 2
-    child = ForkedResult(lambda: [encode(fn(items[i])) for i in range(middle, count)])
+
+    def decode_all(plain: object) -> list[R]:
+        if not isinstance(plain, list) or len(plain) != count - middle:
+            raise ValueError("an incomplete second half")
+        return [decode(value) for value in plain]
+
+    second = Aside(lambda: [fn(items[i]) for i in range(middle, count)], lambda results: [encode(r) for r in results],
+                   decode_all, jobs)
     try:
         first = [fn(items[i]) for i in range(middle)]
     except BaseException:
-        child.close()
+        second.close()
         raise
-    second = None
-    plain = child.result()
-    if isinstance(plain, list) and len(plain) == count - middle:
-        try:
-            second = [decode(value) for value in plain]
-        except (ValueError, TypeError):
-            second = None
-    if second is None:
-        second = [fn(items[i]) for i in range(middle, count)]
-    return first + second
+    return first + second.result()
