@@ -28,7 +28,8 @@ import shutil
 import sys
 import time
 from itertools import chain, compress, repeat
-from operator import ne
+from operator import is_not, ne
+from typing import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -38,7 +39,7 @@ from .codeprint import code_digest
 from .diagnostics import FIELDS as DIAGNOSTIC_FIELDS, Diagnostic
 from .notice import Notice
 
-FORMAT = 11  # bump whenever what is stored changes shape
+FORMAT = 12  # bump whenever what is stored changes shape
 
 
 def stamp(path: str | os.PathLike) -> tuple[int, int, int] | None:
@@ -406,32 +407,42 @@ def _legacy_buckets(directory: Path) -> list[str]:
         return []
 
 
-def _apply_delta(table: dict, delta: dict) -> None:
-    """Patch a loaded per-notice table with its delta file (None: the notice is gone)."""
-    for rel, entry in delta.items():
-        if entry is None:
-            table.pop(rel, None)
-        else:
-            table[rel] = entry
+def _apply_delta(table: dict, delta: tuple) -> None:
+    """Patch a loaded table with its delta: (changed entries, removed keys); see :func:`_delta_since`."""
+    changed, removed = delta
+    for key in removed:
+        table.pop(key, None)
+    table.update(changed)
 
 
-def _delta_since(before: dict, delta: dict, now: dict) -> dict | None:
-    """The delta file that turns the saved base into ``now``: the loaded delta plus every entry
-    that is not the very object loaded (None for a notice that is gone), or None when that is no
-    longer small and the whole table should be written again."""
-    delta = dict(delta)
-    for rel, entry in now.items():
-        if before.get(rel) is not entry:
-            delta[rel] = entry
-    for rel in before.keys() - now.keys():
-        delta[rel] = None
-    return delta if len(delta) <= max(64, len(now) // 20) else None
+NO_DELTA = ({}, [])
+_ABSENT = object()
+
+
+def _delta_since(before: dict, delta: tuple, now: dict, differs: Callable = ne) -> tuple | None:
+    """What turns a saved base table into ``now``: ``delta`` (what turned it into ``before``, as
+    (changed entries, removed keys)) followed by the difference between ``before`` and ``now``; None
+    when that is no longer small and the whole table should be written again.  ``differs``: how an
+    entry is told apart from the loaded one, compared in C (a Python loop took ~45 ms a table of
+    115,000): by value, or (``operator.is_not``) for tables whose unchanged entries are the very
+    objects loaded."""
+    changed, removed = dict(delta[0]), set(delta[1])
+    if differs is not ne or now != before:  # equal tables: one comparison in C
+        keys = now.keys()
+        for key in compress(keys, map(differs, now.values(), map(before.get, keys, repeat(_ABSENT)))):
+            changed[key] = now[key]
+            removed.discard(key)
+    for key in before.keys() - now.keys():
+        changed.pop(key, None)
+        removed.add(key)
+    if len(changed) + len(removed) > max(64, len(now) // 20):
+        return None
+    return changed, sorted(removed)
 
 
 # The manifest's tables that grow with the site; saved apart from the rest (see BuildCache.save_manifest).
 MANIFEST_TABLES = ("inputs", "pages", "files", "page_reads", "page_values", "owner_versions", "written")
 WARNINGS_TABLE = "warnings"  # the warnings by file, as a table like the others (in file order)
-_ABSENT = object()
 
 
 def _manifest_tables(manifest: Manifest) -> dict[str, dict] | None:
@@ -451,24 +462,6 @@ def _manifest_tables(manifest: Manifest) -> dict[str, dict] | None:
 
 def _warnings_from(table: dict) -> list[Diagnostic]:
     return [Diagnostic(*fields) for path in sorted(table) for fields in table[path]]
-
-
-def _manifest_delta(before: dict, delta: tuple, now: dict) -> tuple | None:
-    """What turns the saved base table into ``now``: ``delta`` (what turned it into ``before``, as
-    (changed entries, removed keys)) followed by the difference between ``before`` and ``now``; None
-    when that is no longer small and the whole table should be written again."""
-    changed, removed = dict(delta[0]), set(delta[1])
-    if now != before:  # compared in C, like the keys below (a Python loop: ~45 ms a table of 115,000)
-        keys = now.keys()
-        for key in compress(keys, map(ne, now.values(), map(before.get, keys, repeat(_ABSENT)))):
-            changed[key] = now[key]
-            removed.discard(key)
-    for key in before.keys() - now.keys():
-        changed.pop(key, None)
-        removed.add(key)
-    if len(changed) + len(removed) > max(64, len(now) // 20):
-        return None
-    return changed, sorted(removed)
 
 
 class BuildCache:
@@ -555,15 +548,14 @@ class BuildCache:
         if fingerprint != parse_fp:
             return {}
         notices = dict(notices)  # the loaded table may be remembered: patch a copy
-        delta: dict = {}
         extra = self._load(self.delta_file, remember=True)
         try:
             delta_token, delta_fp, delta, delta_memo = extra
             if (delta_token, delta_fp) != (token, parse_fp):
                 raise ValueError
+            _apply_delta(notices, delta)
         except (TypeError, ValueError):
-            delta, delta_memo = {}, {}
-        _apply_delta(notices, delta)
+            delta, delta_memo = NO_DELTA, {}
         slugs.memo.update(memo)
         slugs.memo.update(delta_memo)
         self._notices_seen = (parse_fp, token, notices, delta)  # notices: a copy of its own, see above
@@ -574,7 +566,7 @@ class BuildCache:
         seen, self._notices_seen = self._notices_seen, None
         if seen is not None and seen[0] == parse_fp:
             _fp, token, before, delta = seen
-            delta = _delta_since(before, delta, notices)
+            delta = _delta_since(before, delta, notices, is_not)
             if delta is not None:
                 self._save(self.delta_file, (token, parse_fp, delta, dict(slugs.memo)), remember=True)
                 return
@@ -613,16 +605,15 @@ class BuildCache:
             return {}
         if stored != fingerprint:
             return {}
-        delta: dict = {}
+        table = dict(table)  # the loaded table may be remembered: patch a copy
         extra = self._load(delta_file, remember=True)
         try:
             delta_token, delta_fp, delta = extra
             if (delta_token, delta_fp) != (token, fingerprint):
                 raise ValueError
+            _apply_delta(table, delta)
         except (TypeError, ValueError):
-            delta = {}
-        table = dict(table)  # the loaded table may be remembered: patch a copy
-        _apply_delta(table, delta)
+            delta = NO_DELTA
         self._tables_seen[name] = (fingerprint, token, table, delta)
         return table
 
@@ -630,7 +621,7 @@ class BuildCache:
         seen = self._tables_seen.pop(name, None)
         if seen is not None and seen[0] == fingerprint:
             _fp, token, before, delta = seen
-            delta = _delta_since(before, delta, table)
+            delta = _delta_since(before, delta, table, is_not)
             if delta is not None:
                 self._save(delta_file, (token, fingerprint, delta), remember=True)
                 return
@@ -674,10 +665,7 @@ class BuildCache:
             loaded = {}
             for name in names:
                 table = dict(tables[name]) if REMEMBER else tables[name]  # a remembered one stays as loaded
-                changed, removed = deltas[name]
-                for key in removed:
-                    table.pop(key, None)
-                table.update(changed)
+                _apply_delta(table, deltas[name])
                 loaded[name] = table
             for name in MANIFEST_TABLES:
                 setattr(manifest, name, loaded[name])
@@ -703,7 +691,7 @@ class BuildCache:
             token, before, old_deltas = seen
             deltas = {}
             for name in tables:
-                delta = _manifest_delta(before[name], old_deltas[name], tables[name])
+                delta = _delta_since(before[name], old_deltas[name], tables[name])
                 if delta is None:
                     deltas = None
                     break
@@ -711,7 +699,7 @@ class BuildCache:
         if deltas is None:
             token = os.urandom(8).hex()
             self._save(self.manifest_base_file, (token, tables), remember=True)
-            deltas = {name: ({}, []) for name in tables}
+            deltas = {name: NO_DELTA for name in tables}
         head = replace(manifest, warnings=[], **{name: {} for name in MANIFEST_TABLES})
         self._save(self.manifest_file, (token, head, deltas))
 
