@@ -445,15 +445,11 @@ MANIFEST_TABLES = ("inputs", "pages", "files", "page_reads", "page_values", "own
 WARNINGS_TABLE = "warnings"  # the warnings by file, as a table like the others (in file order)
 
 
-def _manifest_tables(manifest: Manifest) -> dict[str, dict] | None:
-    """The manifest's big tables, the warnings as {file: their fields}; None when the warnings are not
-    in file order (then a table of them would not give the same list back)."""
+def _manifest_tables(manifest: Manifest) -> dict[str, dict]:
+    """The manifest's big tables, the warnings as {file: their fields} (they come back in file order,
+    the order a build sorts them in)."""
     by_file: dict[str, list] = {}
-    last = ""
     for d in manifest.warnings:
-        if d.path < last:
-            return None
-        last = d.path
         by_file.setdefault(d.path, []).append(DIAGNOSTIC_FIELDS(d))
     tables = {name: getattr(manifest, name) for name in MANIFEST_TABLES}
     tables[WARNINGS_TABLE] = {path: tuple(found) for path, found in by_file.items()}
@@ -645,12 +641,6 @@ class BuildCache:
         tables (see :meth:`save_manifest`).  None when there is none, or the two do not belong together."""
         self._manifest_seen = None
         head = self._load(self.manifest_file)
-        if isinstance(head, Manifest):  # one file, as builds before the split wrote it: still good
-            try:
-                head.warnings = [Diagnostic(*d) if type(d) is tuple else d for d in head.warnings]
-            except TypeError:
-                return None
-            return head
         try:
             token, manifest, deltas = head
         except (TypeError, ValueError):
@@ -682,10 +672,6 @@ class BuildCache:
         ~0.6 s of encoding (and 10 MB of warnings)."""
         seen, self._manifest_seen = self._manifest_seen, None
         tables = _manifest_tables(manifest)
-        if tables is None:  # warnings out of file order (never from a build): the one-file form
-            plain = [DIAGNOSTIC_FIELDS(d) for d in manifest.warnings]
-            self._save(self.manifest_file, replace(manifest, warnings=plain))
-            return
         deltas = None
         if seen is not None and self.manifest_base_file.exists():
             token, before, old_deltas = seen
