@@ -243,15 +243,8 @@ class Staging:
             if folder not in needed:
                 os.rmdir(os.path.join(top, folder))  # emptied above, its folders before it
         self._dirs.update(f for f in folders if f in needed)  # the folders that are there now
-        for rel in files:
-            if rel not in current:
-                raise PublishError(f"cannot carry over {rel}: not in the output folder")
-            if have.get(rel) == current[rel]:
-                continue
-            target = self._target(rel)
-            if os.path.isdir(target) and not os.path.islink(target):  # a folder where a file must be
-                shutil.rmtree(target)
-            os.link(os.path.join(out, rel), target)
+        # (a folder where a file must be is not needed, so it is gone; a file missing from output/ raises)
+        self._link_all([rel for rel in files if rel not in have or have[rel] != current.get(rel)])
 
     def _wait_child(self) -> bool:
         pid, self._child = self._child, None
