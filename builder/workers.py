@@ -163,27 +163,39 @@ _PRCTL = _prctl() if os.name == "posix" else None
 
 
 def halved(fn: Callable[[T], R], items: Sequence[T], encode: Callable[[R], object], decode: Callable[[object], R],
-           jobs: int | None = None, threshold: int = 5000) -> list[R]:
-    """``[fn(item) for item in items]``: the second half in one forked child while this process maps
-    the first.  The child sends ``encode(result)`` for each (plain values: marshal) and this process
-    ``decode``s them.  Below ``threshold`` items, with fewer than two ``jobs`` (default: the cores),
-    without ``fork``, or when the child fails, everything is mapped here."""
+           jobs: int | None = None, threshold: int = 5000, block: int = 512) -> list[R]:
+    """``[fn(item) for item in items]``, half of it in one forked child while this process maps the
+    other half.  The halves alternate in blocks of ``block`` items, so that items of uneven cost
+    (a site's list pages come after all its notice pages) are shared evenly, while each process
+    still reads (and copies on write) mostly memory of its own.  The child sends ``encode(result)``
+    for each (plain values: marshal) and this process ``decode``s them.  Below ``threshold`` items,
+    with fewer than two ``jobs`` (default: the cores), without ``fork``, or when the child fails,
+    everything is mapped here."""
     count = len(items)
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     if count < threshold or jobs < 2:
         return [fn(item) for item in items]
-    middle = count // 2
+    mine = [range(start, min(start + block, count)) for start in range(0, count, 2 * block)]
+    theirs = [range(start, min(start + block, count)) for start in range(block, count, 2 * block)]
+    expected = sum(map(len, theirs))
 
     def decode_all(plain: object) -> list[R]:
-        if not isinstance(plain, list) or len(plain) != count - middle:
-            raise ValueError("an incomplete second half")
+        if not isinstance(plain, list) or len(plain) != expected:
+            raise ValueError("an incomplete half")
         return [decode(value) for value in plain]
 
-    second = Aside(lambda: [fn(items[i]) for i in range(middle, count)], lambda results: [encode(r) for r in results],
-                   decode_all, jobs)
+    other = Aside(lambda: [fn(items[i]) for part in theirs for i in part], lambda results: [encode(r) for r in results],
+                  decode_all, jobs)
     try:
-        first = [fn(items[i]) for i in range(middle)]
+        here = [fn(items[i]) for part in mine for i in part]
     except BaseException:
-        second.close()
+        other.close()
         raise
-    return first + second.result()
+    there = other.result()
+    results: list = []
+    for index, part in enumerate(mine):
+        start = index * block
+        results += here[start:start + len(part)]
+        if index < len(theirs):
+            results += there[start:start + len(theirs[index])]
+    return results

@@ -26,13 +26,15 @@ class Job:  # a result marshal cannot send: encoded by the child, decoded here
         self.value, self.pid = value, pid
 
 
-def test_halved_equals_map_with_the_second_half_from_a_child():
+def test_halved_equals_map_with_every_other_block_from_a_child():
     offset = 3
     items = list(range(2001))
     jobs = halved(lambda i: Job(i * i + offset, os.getpid()), items, lambda j: (j.value, j.pid),
-                  lambda plain: Job(*plain), threshold=10)
+                  lambda plain: Job(*plain), threshold=10, block=300)
     assert [j.value for j in jobs] == [i * i + offset for i in items]
-    assert {j.pid for j in jobs[:1000]} == {os.getpid()} and os.getpid() not in {j.pid for j in jobs[1000:]}
+    here = [j.pid == os.getpid() for j in jobs]
+    assert here == [(i // 300) % 2 == 0 for i in items]  # blocks 0-299, 600-899... here; the others in the child
+    assert len({j.pid for j in jobs}) == 2
 
 
 def test_halved_maps_here_when_the_child_fails_and_raises_what_this_process_raises():
