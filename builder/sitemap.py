@@ -18,18 +18,22 @@ def page_dates(site: Site, search: bool = True, catalogue=None) -> dict[str, dat
     ``catalogue``: the site's 政府信息公开目录 when the caller has already built it (the renderer has)."""
     dates: dict[str, datetime] = {}
     config = site.config
+    every = site.entries
+    lastmod = {e: e.notice.updated or e.date for e in every}  # looked up in C for every list page below
 
     def newest(entries) -> datetime | None:
-        return max((e.notice.updated or e.date for e in entries), default=None)
+        try:
+            return max(map(lastmod.__getitem__, entries), default=None)
+        except KeyError:  # a list of notices not among the site's entries
+            return max((e.notice.updated or e.date for e in entries), default=None)
 
     def put(path: str, when: datetime | None) -> None:
         dates[path] = when or EPOCH
 
-    every = site.entries
     overall = newest(every)
     put(urls.HOME, overall)
-    for entry in every:
-        put(entry.path, entry.notice.updated or entry.date)
+    for entry, when in lastmod.items():
+        put(entry.path, when)
     size = config.page_size
     for category in config.categories:
         entries = site.by_category[category.name]
