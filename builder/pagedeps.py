@@ -276,33 +276,74 @@ class LazyBody:
         return notice.digest, self.links, notice.assets
 
 
-def describe(context: dict) -> list:
+def describe(context: dict, memo: dict | None = None) -> str:
     """A page's context by identity, as text: entries by their notice's source (``Entry``'s repr;
     their contents are recorded reads), a notice likewise, functions by name (their code is in the
     fingerprint), lazy values by what they are made from, everything else by its repr.  A value
-    whose repr is not stable (an object shown by address) only costs a rendering every build."""
+    whose repr is not stable (an object shown by address) only costs a rendering every build.
+
+    ``memo``: reprs of frozen data classes by identity (a column's ``Category`` on every one of its
+    pages), for one planning pass in which nothing changes; it keeps the objects, so that no id is
+    reused while it lives.  Every piece is one line ``name US kind repr``: reprs escape line breaks."""
     parts = []
+    add = parts.append
     for name, value in context.items():
         kind = type(value)
-        if kind is Entry:
-            parts.append((name, "E", value.notice.source))
-        elif kind is list and value and set(map(type, value)) == _ENTRY_TYPE:  # a list page's entries
-            parts.append((name, "EL", [e.notice.source for e in value]))
-        elif isinstance(value, Notice):
-            parts.append((name, "N", value.source))
-        elif isinstance(value, (LazyBody, Lazy)):
-            parts.append((name, "L", repr(value.describe())))
-        elif isinstance(value, partial):
-            parts.append((name, "P", value.func.__module__, value.func.__qualname__, repr(value.args),
-                          repr(value.keywords)))
-        elif callable(value) and not isinstance(value, type) and hasattr(value, "__qualname__"):
-            parts.append((name, "F", getattr(value, "__module__", ""), value.__qualname__))
+        if kind in _PLAIN_REPR:
+            add(f"{name}\x1f{value!r}")
+        elif kind is Entry:
+            add(f"{name}\x1fE{value.notice.source!r}")
+        elif kind is list:
+            if value and set(map(type, value)) == _ENTRY_TYPE:  # a list page's entries
+                add(f"{name}\x1fEL{list(map(_NOTICE_SOURCE, value))!r}")
+            else:
+                add(f"{name}\x1f{value!r}")
+        elif kind is LazyBody or kind is Lazy:
+            add(f"{name}\x1fL{value.describe()!r}")
+        elif kind is partial:
+            add(f"{name}\x1fP{value.func.__module__}.{value.func.__qualname__}{value.args!r}{value.keywords!r}")
         else:
-            parts.append((name, value))  # digest() takes the repr of the whole description once
-    return parts
+            way = _WAYS.get(kind)
+            if way is None:
+                way = _WAYS[kind] = _way(kind)
+            if way == "N":
+                add(f"{name}\x1fN{value.source!r}")
+            elif way == "M" and memo is not None:
+                hit = memo.get(id(value))
+                if hit is None or hit[0] is not value:
+                    hit = memo[id(value)] = (value, repr(value))
+                add(f"{name}\x1f{hit[1]}")
+            elif way == "O" and callable(value) and hasattr(value, "__qualname__"):
+                add(f"{name}\x1fF{getattr(value, '__module__', '')}.{value.__qualname__}")
+            else:
+                add(f"{name}\x1f{value!r}")
+    return "\n".join(parts)
 
 
 _ENTRY_TYPE = {Entry}
+_PLAIN_REPR = frozenset((str, int, float, bool, type(None), dict, tuple))
+_NOTICE_SOURCE = operator.attrgetter("notice.source")
+_WAYS: dict[type, str] = {}  # how describe() shows a value of each type (other than the plain ones)
+
+
+def _way(kind: type) -> str:
+    """How :func:`describe` shows values of a type: "N" a notice (by source), "M" a frozen data
+    class (its repr, memoized), "R" a class (its repr), "O" anything else: a function by name, other
+    values by their repr."""
+    if issubclass(kind, Notice):
+        return "N"
+    if issubclass(kind, type):
+        return "R"
+    params = getattr(kind, "__dataclass_params__", None)
+    callable_ = any("__call__" in vars(k) for k in kind.__mro__)
+    return "M" if params is not None and params.frozen and not callable_ else "O"
+
+
+def static_key(common: str, method: str, template: str, path: str, context: dict, memo: dict | None = None) -> str:
+    """The static part of a page's key: ``common`` (see Renderer._common_key), the page kind, its
+    template and path, its context described (:func:`describe`)."""
+    text = f"{common}\n{method}\n{template!r}\n{path!r}\n{describe(context, memo)}"
+    return blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 class SiteValues:
@@ -405,8 +446,9 @@ class SiteValues:
 
 
 def page_key(static: str, values: str | None) -> str:
-    """A page's key from its static part and the digest of the values it read ("" when unknown)."""
-    return "" if values is None else digest(static, values)
+    """A page's key from its static part and the digest of the values it read ("" when unknown);
+    both are hex digests."""
+    return "" if values is None else blake2b(f"{static} {values}".encode("ascii"), digest_size=16).hexdigest()
 
 
 _NAMES: dict[tuple, tuple] = {}  # one tuple per distinct ``names`` (every notice page of a site reads alike)
@@ -428,7 +470,6 @@ _ENTRY_FIELDS = tuple(f.name for f in dataclasses.fields(Entry) if f.name != "no
 _ENTRY_PROPERTIES = tuple(sorted(n for n in dir(Entry) if isinstance(getattr(Entry, n), property)))
 _entry_fields = operator.attrgetter(*_ENTRY_FIELDS)
 _entry_properties = operator.attrgetter(*_ENTRY_PROPERTIES, "notice")  # a tuple even for one name
-_SAME = ("=",)  # a property's value that is the very object of the notice's field of that name
 _NOTHING = object()
 
 
@@ -451,14 +492,24 @@ def _ref(value):
 
 def _entry_version(entry: Entry, notice_version: str) -> str:
     """Everything a page can read through one entry: its notice (by version), every other field
-    and every property of the entry, other entries by source."""
+    and every property of the entry, other entries by source.  One repr per field, joined by US
+    (a repr never holds a raw control character): ~2.5 us an entry."""
     notice = entry.notice
     state = [notice_version]
+    add = state.append
     for value in _entry_fields(entry):
-        state.append(value if value is None or type(value) in _PLAIN_TYPES else _ref(value))
+        kind = type(value)
+        if value is None or kind in _PLAIN_TYPES:
+            add(repr(value))
+        elif kind is Entry:
+            add("E" + repr(value.notice.source))
+        elif kind is list and set(map(type, value)) <= _ENTRY_TYPE:  # related
+            add("EL" + repr(list(map(_NOTICE_SOURCE, value))))
+        else:
+            add(repr(_ref(value)))
     for name, value in zip(_ENTRY_PROPERTIES, _entry_properties(entry)):  # zip drops the "notice"
-        state.append(_SAME if value is getattr(notice, name, _NOTHING) else _ref(value))
-    return blake2b(repr(state).encode("utf-8"), digest_size=12).hexdigest()
+        add("=" if value is getattr(notice, name, _NOTHING) else repr(_ref(value)))
+    return blake2b("\x1f".join(state).encode("utf-8"), digest_size=12).hexdigest()
 
 
 _PLAIN_TYPES = frozenset((str, int, float, bool))

@@ -347,7 +347,8 @@ class Renderer:
         job("not_found_page")
         # ~25 us a page (its context described and digested): at 100,000 notices 2.9 s, so one
         # forked child keys the second half of the pages while this process keys the first
-        return workers.halved(lambda spec: self._job(common, spec[0], spec[1], reads, values, changed), specs,
+        memo: dict = {}  # see pagedeps.describe
+        return workers.halved(lambda spec: self._job(common, spec[0], spec[1], reads, values, changed, memo), specs,
                               _plain_job, _job_from_plain, self.jobs)
 
     def _common_key(self, fingerprint: str) -> str:
@@ -355,13 +356,13 @@ class Renderer:
         key = self._common_keys.get(fingerprint)
         if key is None:
             common = {k: v for k, v in self.common.items() if k not in self.tables}
-            key = self._common_keys[fingerprint] = digest(fingerprint, pagedeps.describe(common))
+            key = self._common_keys[fingerprint] = digest(fingerprint, pagedeps.describe(common, {}))
         return key
 
     def _job(self, common: str, method: str, args: tuple, reads: dict, values: dict,
-             changed: frozenset | None) -> PageJob:
+             changed: frozenset | None, memo: dict | None = None) -> PageJob:
         page = getattr(self, method)(*args)
-        static = digest(common, method, page.template, page.path, pagedeps.describe(page.context))
+        static = pagedeps.static_key(common, method, page.template, page.path, page.context, memo)
         old = reads.get(page.path)
         if not isinstance(old, tuple):
             return PageJob(page.path, "", method, args, static)

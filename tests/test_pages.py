@@ -259,6 +259,31 @@ def test_a_pager_makes_its_paths_on_demand_and_describes_itself_by_what_makes_th
     assert [n for n, _ in far.window] == [1, 47, 48, 49, 50, 51, 52, 53, 5000]
 
 
+def test_a_page_context_is_described_by_identity_and_the_memo_changes_nothing():
+    """A page's key describes its context: functions by name, records by their repr (one planning pass
+    remembers the repr of each frozen record it meets, e.g. a column's category on each of its pages:
+    the text is the same as without), one line a value whatever the strings hold."""
+    from dataclasses import replace as changed
+    from functools import partial
+
+    from builder import pagedeps, urls
+    from builder.config import Category
+    from builder.render import Crumb, PagePaths, Pager
+
+    category = Category(name="通知公告", slug="tzgg")
+    context = {"category": category, "asset": urls.asset_path, "count": 3, "title": "第一行\n第二行\x1fE'x'",
+               "crumbs": [Crumb("首页", urls.HOME)], "pager": Pager(1, 2, PagePaths(partial(urls.column_page, "tzgg"), 2))}
+    plain = pagedeps.describe(context)
+    memo: dict = {}
+    assert pagedeps.describe(context, memo) == plain == pagedeps.describe(context, memo)
+    assert memo and all(value is category or isinstance(value, Pager) for value, _text in memo.values())
+    assert plain.count("\n") == len(context) - 1 and "builder.urls.asset_path" in plain and repr(category) in plain
+    renamed = dict(context, category=changed(category, name="政策解读"))
+    assert pagedeps.describe(renamed, memo) != plain and pagedeps.describe(renamed, memo) == pagedeps.describe(renamed)
+    assert pagedeps.static_key("c", "column_page", "list.html", "tzgg/index.html", context, memo) != \
+        pagedeps.static_key("c", "column_page", "list.html", "tzgg/index_2.html", context, memo)
+
+
 def test_absolute_and_relative_links_encode_every_character_a_plain_path_cannot_hold():
     """Links to files are percent-encoded unless the path is plain ASCII (then left as it is, quickly);
     a name ending in a line break is not taken for a plain one."""
