@@ -39,7 +39,7 @@ from .codeprint import code_digest
 from .diagnostics import FIELDS as DIAGNOSTIC_FIELDS, Diagnostic
 from .notice import Notice
 
-FORMAT = 12  # bump whenever what is stored changes shape
+FORMAT = 13  # bump whenever what is stored changes shape
 
 
 def stamp(path: str | os.PathLike) -> tuple[int, int, int] | None:

@@ -185,7 +185,19 @@ def _enc(x):
     if t is set or t is frozenset:
         return (_E, "s" if t is set else "f", *[_enc(v) for v in x])
     name, fields = _class_fields(t)
-    return (_E, name, *[_enc(getattr(x, f)) for f in fields])
+    values = [_enc(getattr(x, f)) for f in fields]
+    # Which fields are tagged, so that decoding does not test every field: one tuple object per
+    # pattern (marshal then writes each pattern once and the decoder gets it back shared).
+    where = tuple([i for i, v in enumerate(values) if type(v) is tuple and v and v[0] is _E])
+    shared = _WHERE.get(where)
+    if shared is None:
+        if len(_WHERE) > 10_000:
+            _WHERE.clear()
+        shared = _WHERE[where] = where
+    return (_E, name, shared, *values)
+
+
+_WHERE: dict[tuple, tuple] = {}
 
 
 def dumps(payload, version: str) -> bytes:
@@ -279,10 +291,22 @@ def _tagged(x: tuple):
     if type(tag) is not str:
         raise CacheFormatError("bad tag")
     cls, fields, slots = _class(tag)
-    if len(x) != len(fields) + 2:
-        raise CacheFormatError(f"{tag}: {len(x) - 2} fields, expected {len(fields)}")
+    if len(x) != len(fields) + 3:
+        raise CacheFormatError(f"{tag}: {len(x) - 3} fields, expected {len(fields)}")
     obj = object.__new__(cls)  # no __init__/__post_init__: the values are those that were saved
-    values = [_tagged(v) if type(v) is tuple and v and v[0] is _E else v for v in x[2:]]  # _dec, inlined
+    where, values = x[2], x[3:]  # where: the indices of the tagged values (see _enc)
+    if type(where) is not tuple:
+        raise CacheFormatError(f"{tag}: no index of tagged fields")
+    if where:
+        values = list(values)
+        try:
+            for i in where:
+                value = values[i]
+                if type(value) is not tuple or not value or value[0] is not _E:
+                    raise CacheFormatError(f"{tag}: field {i} is not tagged")
+                values[i] = _tagged(value)
+        except (TypeError, IndexError) as exc:
+            raise CacheFormatError(f"{tag}: bad index of tagged fields") from exc
     if slots is not None:
         for setter, value in zip(slots, values):
             setter(obj, value)
