@@ -478,6 +478,7 @@ class BuildCache:
         self.scripts_delta_file = self.dir / "scripts-delta.cache"
         self._tables_seen: dict[str, tuple] = {}  # table name -> what _load_table returned, to save a delta against
         self.checks_file = self.dir / "checks.cache"
+        self.related_file = self.dir / "related.cache"
         self.manifest_file = self.dir / f"manifest-{out_key}.cache"
         self.manifest_base_file = self.dir / f"manifest-{out_key}-tables.cache"
         self._manifest_seen: tuple | None = None  # (token, tables as loaded, their deltas): see save_manifest
@@ -634,6 +635,13 @@ class BuildCache:
 
     def save_checks(self, fingerprint: str, checks: dict) -> None:
         self._save(self.checks_file, (fingerprint, checks), remember=True)
+
+    def load_related(self, fingerprint: str) -> dict:
+        """The last build's related-notice rankings by column key (see site._relate)."""
+        return self._load_keyed(self.related_file, fingerprint, remember=True)
+
+    def save_related(self, fingerprint: str, rankings: dict) -> None:
+        self._save(self.related_file, (fingerprint, rankings), remember=True)
 
     def load_manifest(self) -> Manifest | None:
         """The last build's record of this output: the small head file (fingerprints, summary, warnings

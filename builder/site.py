@@ -8,6 +8,7 @@ known, so rendering is a pure function of the ``Site``.
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 import stat
 import sys
@@ -89,6 +90,8 @@ class Site:
     # Notice source -> (Notice, version_of(that notice)) as the parsing workers or the cache computed
     # it; valid for that very (immutable) object only.
     versions: dict = field(default_factory=dict)
+    # Column key -> the related notices' indices, as _relate ranked them (kept by the build cache).
+    rankings: dict = field(default_factory=dict)
 
     @property
     def published(self) -> list[Entry]:
@@ -272,8 +275,6 @@ def _same_bytes(root, rel: str, hit, stamp: tuple | None) -> bool:
             data = fh.read(stamp[0] + 1)
     except OSError:
         return False
-    import hashlib
-
     return hashlib.blake2b(data, digest_size=16).hexdigest() == hit.notice.digest
 
 
@@ -423,7 +424,10 @@ def load_site(root: Path, *, include_drafts: bool = False, now: datetime | None 
                                           version if stripped is notice else "")
     if diags.has_errors():
         raise BuildError(diags.sorted())
-    site = assemble(root, config, notices, now, include_drafts, diags)
+    rankings = cache.load_related(parse_fp) if cache is not None else None
+    site = assemble(root, config, notices, now, include_drafts, diags, rankings)
+    if cache is not None and site.rankings != rankings:
+        cache.save_related(parse_fp, site.rankings)
     if cache is not None and (to_parse or len(fresh) != len(cached) or len(slugs.memo) != memo_size):
         cache.save_notices(parse_fp, fresh)
     site.parsed = len(to_parse)
@@ -462,8 +466,9 @@ def number_documents(notices: list[Notice], prefix: str) -> list[Notice]:
 
 
 def assemble(root: Path, config: SiteConfig, notices: list[Notice], now: datetime,
-             include_drafts: bool, diags: Diagnostics) -> Site:
-    """Pure model building: statuses, URLs, collisions, lists and neighbours."""
+             include_drafts: bool, diags: Diagnostics, rankings: dict | None = None) -> Site:
+    """Pure model building: statuses, URLs, collisions, lists and neighbours.  ``rankings``: the
+    related notices of columns as the last build ranked them (see :func:`_relate`)."""
     notices = sorted(number_documents(notices, index_prefix(config)), key=lambda n: n.sort_key, reverse=True)
     entries: list[Entry] = []
     drafts = 0
@@ -513,11 +518,12 @@ def assemble(root: Path, config: SiteConfig, notices: list[Notice], now: datetim
             by_tag_name[tag].append(entry)
         by_month[(entry.date.year, entry.date.month)].append(entry)
 
+    ranked: dict[str, list] = {}
     for column in by_category.values():  # newest first
         for index, entry in enumerate(column):
             entry.next = column[index - 1] if index > 0 else None
             entry.prev = column[index + 1] if index + 1 < len(column) else None
-        _relate(column, config.related)
+        _relate(column, config.related, rankings or {}, ranked)
 
     tags: list[TagInfo] = []
     used: dict[str, str] = {}
@@ -550,28 +556,48 @@ def assemble(root: Path, config: SiteConfig, notices: list[Notice], now: datetim
         by_tag=dict(by_tag_name), by_month=dict(by_month), emergencies=emergencies, drafts=drafts,
         scheduled=sorted(scheduled, key=lambda n: n.publish_at), expired=expired_count,
         assets=sorted(assets), diagnostics=diags.sorted(), include_drafts=include_drafts, withdrawn=withdrawn,
+        rankings=ranked,
     )
 
 
-def _relate(column: list[Entry], count: int) -> None:
-    """Related notices: neighbours in the same column, preferring shared tags, then closeness in time."""
+def _relate(column: list[Entry], count: int, known: dict[str, list], ranked: dict[str, list]) -> None:
+    """Related notices: neighbours in the same column, preferring shared tags, then closeness in time.
+
+    The ranking (~6 us a notice) reads only the column's order, each notice's time and tags, and
+    ``count``: keyed by those, a column whose key the last build ranked (``known``) takes its
+    ranking from there (an edit elsewhere, or to a body).  ``ranked`` gets this build's."""
     if count <= 0:
         return
-    span = max(8, count * 2)
     times = [e.notice.date.timestamp() for e in column]
+    tags = [e.notice.tags for e in column]
+    key = hashlib.blake2b(repr((count, [e.notice.source for e in column], times, tags)).encode("utf-8"),
+                  digest_size=16).hexdigest()
+    chosen = known.get(key)
+    if not (type(chosen) is list and len(chosen) == len(column)):
+        chosen = _rank(times, tags, count)
+    ranked[key] = chosen
+    for entry, indices in zip(column, chosen):
+        entry.related = [column[j] for j in indices]
+
+
+def _rank(times: list[float], tags: list, count: int) -> list[list[int]]:
+    """For each notice of a column, the indices of its ``count`` related notices."""
+    span = max(8, count * 2)
     bits: dict[str, int] = {}
     masks = []  # each notice's tags as bits of an int: shared tags = popcount of the AND
-    for entry in column:
+    for names in tags:
         mask = 0
-        for tag in entry.notice.tags:
+        for tag in names:
             mask |= bits.setdefault(tag, 1 << len(bits))
         masks.append(mask)
-    size = len(column)
-    for index, entry in enumerate(column):
+    size = len(times)
+    chosen = []
+    for index in range(size):
         own_time, own_mask = times[index], masks[index]
         near = [*range(max(0, index - span), index), *range(index + 1, min(size, index + span + 1))]
         if own_mask:
             ranked = sorted([(-(own_mask & masks[j]).bit_count(), abs(times[j] - own_time), j) for j in near])
         else:
             ranked = sorted([(0, abs(times[j] - own_time), j) for j in near])
-        entry.related = [column[r[2]] for r in ranked[:count]]
+        chosen.append([r[2] for r in ranked[:count]])
+    return chosen
