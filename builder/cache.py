@@ -349,7 +349,8 @@ class BodyStore:
                     os.unlink(os.path.join(self.dir, name + suffix))
                 except OSError:
                     pass
-        self._index = None
+        if gone:
+            self._index = None  # else the index just read is still right: not read again (~0.08 s at 100,000)
         for stale in _legacy_buckets(self.dir):  # one-file-per-body layout of older versions
             shutil.rmtree(stale, ignore_errors=True)
         for other in self.dir.parent.glob("bodies-*"):  # bodies an older builder rendered

@@ -14,6 +14,7 @@ import stat
 import sys
 import threading
 from collections import defaultdict
+from itertools import chain
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -393,9 +394,9 @@ def load_site(root: Path, *, include_drafts: bool = False, now: datetime | None 
     notices: list[Notice] = []
     versions: dict[str, tuple[Notice, str]] = {}
     to_parse: list[str] = []
-    for rel in rels:
+    for rel in rels:  # ~1 us a notice: at 100,000 every test that can be skipped is
         hit = cached.get(rel)
-        if hit and all(others.get(p) == size for p, size in hit.deps) and (
+        if hit and (not hit.deps or all(others.get(p) == size for p, size in hit.deps)) and (
                 hit.stamp == stamps.get(rel) or _same_bytes(root, rel, hit, stamps.get(rel))):
             if hit.stamp != stamps.get(rel):
                 hit = replace(hit, stamp=stamps[rel])
@@ -404,7 +405,8 @@ def load_site(root: Path, *, include_drafts: bool = False, now: datetime | None 
             fresh[rel] = hit
             notices.append(hit.notice)
             versions[hit.notice.source] = (hit.notice, hit.version)
-            diags.extend(hit.warnings)
+            if hit.warnings:
+                diags.extend(hit.warnings)
         else:
             to_parse.append(rel)
     store = cache.bodies if cache is not None else None
@@ -496,9 +498,11 @@ def assemble(root: Path, config: SiteConfig, notices: list[Notice], now: datetim
         entries.append(Entry(notice, path, status, expired, current=not expired))
 
     # Two notices writing the same page is a hard error naming every file involved.
+    paths = {entry.path for entry in chain(entries, withdrawn)}
     owners: dict[str, list[str]] = defaultdict(list)
-    for entry in entries + withdrawn:
-        owners[entry.path].append(entry.notice.source)
+    if len(paths) < len(entries) + len(withdrawn):  # only then: sorting 100,000 paths took ~0.1 s
+        for entry in chain(entries, withdrawn):
+            owners[entry.path].append(entry.notice.source)
     for path, sources in sorted(owners.items()):
         if len(sources) > 1:
             for source in sorted(sources):
@@ -546,8 +550,10 @@ def assemble(root: Path, config: SiteConfig, notices: list[Notice], now: datetim
     assets: set[str] = set()
     for entry in entries:
         n = entry.notice
-        assets.update(n.assets)
-        assets.update(a.source for a in n.attachments)
+        if n.assets:
+            assets.update(n.assets)
+        if n.attachments:
+            assets.update(a.source for a in n.attachments)
         if n.image:
             assets.add(n.image)
 
