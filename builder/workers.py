@@ -14,6 +14,7 @@ import ctypes
 import ctypes.util
 import gc
 import marshal
+import mmap
 import multiprocessing
 import os
 import signal
@@ -164,38 +165,53 @@ _PRCTL = _prctl() if os.name == "posix" else None
 
 def halved(fn: Callable[[T], R], items: Sequence[T], encode: Callable[[R], object], decode: Callable[[object], R],
            jobs: int | None = None, threshold: int = 5000, block: int = 512) -> list[R]:
-    """``[fn(item) for item in items]``, half of it in one forked child while this process maps the
-    other half.  The halves alternate in blocks of ``block`` items, so that items of uneven cost
-    (a site's list pages come after all its notice pages) are shared evenly, while each process
-    still reads (and copies on write) mostly memory of its own.  The child sends ``encode(result)``
-    for each (plain values: marshal) and this process ``decode``s them.  Below ``threshold`` items,
-    with fewer than two ``jobs`` (default: the cores), without ``fork``, or when the child fails,
-    everything is mapped here."""
+    """``[fn(item) for item in items]``, shared with one forked child.  Both processes take the next
+    block of ``block`` items from a counter in shared memory until none is left, so that they finish
+    together however uneven the items (a site's list pages come after its notice pages) or the two
+    processes' shares of the cores.  The child sends ``encode(result)`` for each (plain values:
+    marshal) with the numbers of its blocks, and this process ``decode``s them.  Below ``threshold``
+    items, with fewer than two ``jobs`` (default: the cores), without ``fork``, or when the child
+    fails, this process maps what it did not get back."""
     count = len(items)
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
-    if count < threshold or jobs < 2:
+    if count < threshold or jobs < 2 or not hasattr(os, "fork"):
         return [fn(item) for item in items]
-    mine = [range(start, min(start + block, count)) for start in range(0, count, 2 * block)]
-    theirs = [range(start, min(start + block, count)) for start in range(block, count, 2 * block)]
-    expected = sum(map(len, theirs))
+    blocks = [range(start, min(start + block, count)) for start in range(0, count, block)]
+    shared = mmap.mmap(-1, 8)  # the number of the next block to take (anonymous, shared with the child)
+    lock = multiprocessing.get_context("fork").Lock()
 
-    def decode_all(plain: object) -> list[R]:
-        if not isinstance(plain, list) or len(plain) != expected:
-            raise ValueError("an incomplete half")
-        return [decode(value) for value in plain]
+    def take() -> int:
+        with lock:
+            number = int.from_bytes(shared[:8], "little")
+            shared[:8] = (number + 1).to_bytes(8, "little")
+        return number
 
-    other = Aside(lambda: [fn(items[i]) for part in theirs for i in part], lambda results: [encode(r) for r in results],
-                  decode_all, jobs)
+    def work() -> dict[int, list]:
+        done = {}
+        while (number := take()) < len(blocks):
+            done[number] = [fn(items[i]) for i in blocks[number]]
+        return done
+
+    child = ForkedResult(lambda: [(number, [encode(r) for r in results]) for number, results in work().items()])
     try:
-        here = [fn(items[i]) for part in mine for i in part]
+        here = work()
     except BaseException:
-        other.close()
+        child.close()
         raise
-    there = other.result()
+    finally:
+        shared[:8] = len(blocks).to_bytes(8, "little")  # nothing more for the child to take
+    there = child.result()
+    shared.close()
+    theirs = {}
+    for entry in there if isinstance(there, list) else ():
+        if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[1], list):
+            theirs[entry[0]] = entry[1]
     results: list = []
-    for index, part in enumerate(mine):
-        start = index * block
-        results += here[start:start + len(part)]
-        if index < len(theirs):
-            results += there[start:start + len(theirs[index])]
+    for number, part in enumerate(blocks):
+        got = here.get(number)
+        if got is None:
+            sent = theirs.get(number)
+            # what the child sent, or (it failed) mapped here
+            got = [decode(v) for v in sent] if sent is not None and len(sent) == len(part) else [fn(items[i]) for i in part]
+        results += got
     return results

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -26,15 +27,28 @@ class Job:  # a result marshal cannot send: encoded by the child, decoded here
         self.value, self.pid = value, pid
 
 
-def test_halved_equals_map_with_every_other_block_from_a_child():
+def test_halved_equals_map_with_blocks_from_both_processes():
     offset = 3
     items = list(range(2001))
     jobs = halved(lambda i: Job(i * i + offset, os.getpid()), items, lambda j: (j.value, j.pid),
                   lambda plain: Job(*plain), threshold=10, block=300)
     assert [j.value for j in jobs] == [i * i + offset for i in items]
-    here = [j.pid == os.getpid() for j in jobs]
-    assert here == [(i // 300) % 2 == 0 for i in items]  # blocks 0-299, 600-899... here; the others in the child
-    assert len({j.pid for j in jobs}) == 2
+    pids = [jobs[start].pid for start in range(0, 2001, 300)]
+    assert all(j.pid == pids[i // 300] for i, j in enumerate(jobs))  # each block from one process
+    assert len(set(pids)) == 2 and os.getpid() in pids
+
+
+def test_halved_lets_the_faster_process_take_more_blocks():
+    """The processes take blocks from a shared counter: when the child is slow (here: busy elsewhere),
+    this process does most of the work instead of waiting for half of it."""
+    parent = os.getpid()
+
+    def slow_in_child(i):
+        time.sleep(0.01 if os.getpid() != parent else 0.001)
+        return os.getpid()
+
+    done = halved(slow_in_child, list(range(400)), lambda v: v, lambda v: v, threshold=10, block=10)
+    assert done.count(parent) >= 300 and len(set(done)) == 2
 
 
 def test_halved_maps_here_when_the_child_fails_and_raises_what_this_process_raises():
