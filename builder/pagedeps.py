@@ -382,7 +382,7 @@ class SiteValues:
                 return _entry_version(entry, kept[1] if kept is not None and kept[0] is notice and kept[1]
                                       else version_of(notice))
 
-            # ~8 us an entry: at 100,000 notices a forked child does half of them (see workers.halved)
+            # ~3.4 us an entry: at 100,000 notices a forked child shares them (see workers.halved)
             items = list(self.by_source.items())
             computed = workers.halved(version, items, str, str, self.jobs)
             versions = dict(zip([source for source, _entry in items], computed))

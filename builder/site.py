@@ -14,12 +14,12 @@ import stat
 import sys
 import threading
 from collections import defaultdict
-from itertools import chain
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
 from datetime import datetime, timedelta, timezone
+from itertools import chain
 from pathlib import Path
 
 from . import __version__, reader, slugs
@@ -577,7 +577,7 @@ def _relate(column: list[Entry], count: int, known: dict[str, list], ranked: dic
     times = [e.notice.date.timestamp() for e in column]
     tags = [e.notice.tags for e in column]
     key = hashlib.blake2b(repr((count, [e.notice.source for e in column], times, tags)).encode("utf-8"),
-                  digest_size=16).hexdigest()
+                          digest_size=16).hexdigest()
     chosen = known.get(key)
     if not (type(chosen) is list and len(chosen) == len(column)):
         chosen = _rank(times, tags, count)
