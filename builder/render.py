@@ -356,7 +356,7 @@ class Renderer:
         key = self._common_keys.get(fingerprint)
         if key is None:
             common = {k: v for k, v in self.common.items() if k not in self.tables}
-            key = self._common_keys[fingerprint] = digest(fingerprint, pagedeps.describe(common, {}))
+            key = self._common_keys[fingerprint] = digest(fingerprint, pagedeps.describe(common))
         return key
 
     def _job(self, common: str, method: str, args: tuple, reads: dict, values: dict,

@@ -194,12 +194,10 @@ def halved(fn: Callable[[T], R], items: Sequence[T], encode: Callable[[R], objec
 
     child = ForkedResult(lambda: [(number, [encode(r) for r in results]) for number, results in work().items()])
     try:
-        here = work()
+        here = work()  # returns when every block is taken: the child finds none left either
     except BaseException:
         child.close()
         raise
-    finally:
-        shared[:8] = len(blocks).to_bytes(8, "little")  # nothing more for the child to take
     there = child.result()
     shared.close()
     theirs = {}
