@@ -29,12 +29,16 @@ class Job:  # a result marshal cannot send: encoded by the child, decoded here
 
 def test_halved_equals_map_with_blocks_from_both_processes():
     offset = 3
-    items = list(range(2001))
-    jobs = halved(lambda i: Job(i * i + offset, os.getpid()), items, lambda j: (j.value, j.pid),
-                  lambda plain: Job(*plain), threshold=10, block=300)
+    items = list(range(601))
+
+    def job(i):  # ~0.6 s in all: the child is surely running before this process has taken every block
+        time.sleep(0.001)
+        return Job(i * i + offset, os.getpid())
+
+    jobs = halved(job, items, lambda j: (j.value, j.pid), lambda plain: Job(*plain), threshold=10, block=50)
     assert [j.value for j in jobs] == [i * i + offset for i in items]
-    pids = [jobs[start].pid for start in range(0, 2001, 300)]
-    assert all(j.pid == pids[i // 300] for i, j in enumerate(jobs))  # each block from one process
+    pids = [jobs[start].pid for start in range(0, 601, 50)]
+    assert all(j.pid == pids[i // 50] for i, j in enumerate(jobs))  # each block from one process
     assert len(set(pids)) == 2 and os.getpid() in pids
 
 
