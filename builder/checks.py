@@ -517,9 +517,8 @@ def check_guards(site) -> list[Diagnostic]:
     same_day: dict[tuple, list[Notice]] = {}
     for n in notices:
         same_day.setdefault((n.title, n.date.date()), []).append(n)
-    for (title, day), group in sorted(same_day.items(), key=lambda item: (item[0][1], item[0][0])):
-        if len(group) < 2:
-            continue
+    twice = [item for item in same_day.items() if len(item[1]) > 1]
+    for (title, day), group in sorted(twice, key=lambda item: (item[0][1], item[0][0])):
         for n in group:
             others = _others(group, n)
             diags.warning(n.source, n.key_lines.get("title", 1), "title-duplicate",
@@ -571,7 +570,9 @@ def check_site(site, cache=None, jobs: int | None = None) -> list[Diagnostic]:
     index = LinkIndex.of(site)
     todo: list[tuple[Notice, str]] = []
     for notice in sorted(notices, key=lambda n: n.source):
-        key = digest(notice.digest, [(target, index.state(target)) for _ref, target in notice.links])
+        # the file's digest, and what the checks see of the notices it links to (most link to none)
+        key = digest(notice.digest, [(target, index.state(target)) for _ref, target in notice.links]) \
+            if notice.links else notice.digest
         hit = old.get(notice.source)
         if hit is not None and hit[0] == key:
             fresh[notice.source] = hit

@@ -20,6 +20,11 @@ Looking every recorded value up again costs about a second at 10,000 notices, so
 also keeps, per page, the digest of the values it read and whose they were, and every owner's
 *version* (a digest of everything a page can read through it): a page none of whose owners has
 another version now read the same values, and its stored digest is used (:class:`SiteValues`).
+
+A notice page's context is made from its own entry and the shared context only (the body's link
+targets, its 解读 and facet pages are looked up while it renders, and so recorded), so the static
+part of its key cannot change while its entry's version and :data:`CONTEXT_OWNER`'s do not: such a
+page keeps its whole stored key without its context being made (Renderer.plan).
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from .notice import Notice, version_of
 from .site import Entry
 
 MISSING = "\x00missing"
+CONTEXT_OWNER = "#context"  # the version of what every page's context shares (see Renderer.plan)
 NAME_SEP = "\x1f"
 ENTRY_LINKS = ("prev", "next")
 
@@ -262,18 +268,18 @@ class Lazy:
 
 class LazyBody:
     """A notice page's body before it is needed: described by what it is made from (the file's
-    digest, the pages its links point to, its files), read from the body store only to render."""
+    digest, its links and files), read from the body store only to render.  Where the links
+    lead (the paths of the notices they name) is recorded as read when the body is rendered
+    (see Renderer.body_for), so the description holds nothing but the notice's own."""
 
-    __slots__ = ("entry", "links")
+    __slots__ = ("entry",)
 
-    def __init__(self, entry: Entry, by_source: dict) -> None:
+    def __init__(self, entry: Entry) -> None:
         self.entry = entry
-        targets = by_source
-        self.links = tuple((ref, targets[t].path if t in targets else None) for ref, t in entry.notice.links)
 
     def describe(self) -> tuple:
         notice = self.entry.notice
-        return notice.digest, self.links, notice.assets
+        return notice.digest, notice.links, notice.assets
 
 
 def describe(context: dict, memo: dict | None = None) -> str:
@@ -391,6 +397,11 @@ class SiteValues:
             self._versions = versions
         return self._versions
 
+    def pin(self, owner: str, version: str) -> None:
+        """Give an owner that no page reads through a view its version (e.g. :data:`CONTEXT_OWNER`):
+        it is kept and compared with the others."""
+        self.versions()[owner] = version
+
     def forget(self) -> None:
         """Drop the values looked up so far (recomputed when asked again): after a full render of a
         100,000-page site they hold ~100 MB that the rest of the build can use."""
@@ -493,8 +504,20 @@ def _ref(value):
 def _entry_version(entry: Entry, notice_version: str) -> str:
     """Everything a page can read through one entry: its notice (by version), every other field
     and every property of the entry, other entries by source.  One repr per field, joined by US
-    (a repr never holds a raw control character): ~2.5 us an entry."""
+    (a repr never holds a raw control character): ~5 us an entry, ~2 us by the shortcut below."""
     notice = entry.notice
+    if _SHAPE_KNOWN:  # the text the loop below makes, in one f-string, for the usual types
+        prev, next_, related = entry.prev, entry.next, entry.related
+        if ((prev is None or type(prev) is Entry) and (next_ is None or type(next_) is Entry)
+                and type(related) is list and entry.date is notice.date and entry.title is notice.title
+                and (not related or set(map(type, related)) == _ENTRY_TYPE)
+                and type(entry.path) is str and type(entry.status) is str
+                and type(entry.expired) is bool and type(entry.current) is bool):
+            text = (f"{notice_version}\x1f{entry.path!r}\x1f{entry.status!r}\x1f{entry.expired!r}\x1f{entry.current!r}"
+                    f"\x1f{'None' if prev is None else 'E' + repr(prev.notice.source)}"
+                    f"\x1f{'None' if next_ is None else 'E' + repr(next_.notice.source)}"
+                    f"\x1fEL{list(map(_NOTICE_SOURCE, related))!r}\x1f=\x1f=")
+            return blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
     state = [notice_version]
     add = state.append
     for value in _entry_fields(entry):
@@ -513,6 +536,10 @@ def _entry_version(entry: Entry, notice_version: str) -> str:
 
 
 _PLAIN_TYPES = frozenset((str, int, float, bool))
+# The fields and properties the shortcut in _entry_version spells out; any other shape of Entry
+# (a field added) takes the loop, which derives them.
+_SHAPE_KNOWN = (_ENTRY_FIELDS == ("path", "status", "expired", "current", "prev", "next", "related")
+                and _ENTRY_PROPERTIES == ("date", "title"))
 
 
 def _table_version(table: dict) -> str:

@@ -509,7 +509,7 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
         reporter.stage("规划页面")
         old_reads = manifest.page_reads if same else {}
         jobs = renderer.plan(stages.pages, old_reads, manifest.page_values if same else None,
-                             manifest.owner_versions if same else None)
+                             manifest.owner_versions if same else None, old_pages if same else None)
         _check_site(site, options, reporter, cache, plan, checked)
         _strict(options, site.diagnostics)
         reporter.stage("生成订阅源、站点地图与静态文件")
