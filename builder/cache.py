@@ -39,7 +39,7 @@ from .codeprint import code_digest
 from .diagnostics import FIELDS as DIAGNOSTIC_FIELDS, Diagnostic
 from .notice import Notice
 
-FORMAT = 13  # bump whenever what is stored changes shape
+FORMAT = 14  # bump whenever what is stored changes shape
 
 
 def stamp(path: str | os.PathLike) -> tuple[int, int, int] | None:
@@ -74,13 +74,14 @@ class Manifest:
     warnings: list = field(default_factory=list)  # Diagnostics of that build
     search_key: str = ""  # digest of the notice pages the search index was built from
     search_stale: bool = False  # a preview kept an index older than the notice pages
-    output_stamp: str = ""  # output_stamp() of output/ after that build (recognises a restored CI cache)
     page_reads: dict = field(default_factory=dict)  # output path -> what the page read (pagedeps.Reads.frozen())
     # output path -> digest of the values it read, and every owner's version in that build
     # (see pagedeps.SiteValues)
     page_values: dict = field(default_factory=dict)
     owner_versions: dict = field(default_factory=dict)
-    written: dict = field(default_factory=dict)  # output path -> (size, mtime seconds) as this build left it
+    # output path -> (size, mtime seconds) as this build left it: what the next build verifies, and how it
+    # recognises the same output restored elsewhere (a CI cache: tar and zip keep paths, sizes and mtimes)
+    written: dict = field(default_factory=dict)
 
 
 def written_files(output: Path, intern: bool = False) -> dict:
@@ -166,24 +167,6 @@ def output_id(output: Path) -> tuple:
     except OSError:
         return ()
     return (st.st_ino, st.st_dev, st.st_ctime_ns)
-
-
-def output_stamp(output: Path, written: dict | None = None) -> str:
-    """Digest of the path, size and modification second of every file under ``output``
-    (``written``: :func:`written_files` of it, when already listed).
-
-    A CI cache (Actions, GitLab) restores output/ as new files: output_id() differs,
-    but tar and zip keep paths, sizes and mtimes, so the stamp recognises the same
-    output and the next build can stay incremental.  One line per file, the fields separated by
-    NUL (which no file name holds): ~0.1 s for the 250,000 files of a 100,000-notice site, where the
-    repr of the sorted listing took 0.35 s.
-    """
-    if written is None:
-        written = written_files(output)
-    if not written:
-        return ""
-    text = "".join([f"{path}\0{size}\0{mtime}\n" for path, (size, mtime) in sorted(written.items())])
-    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 class BodyStore:
@@ -428,14 +411,17 @@ def _delta_since(before: dict, delta: tuple, now: dict, differs: Callable = ne) 
     115,000): by value, or (``operator.is_not``) for tables whose unchanged entries are the very
     objects loaded."""
     changed, removed = dict(delta[0]), set(delta[1])
+    added = 0  # keys of ``now`` that ``before`` lacks
     if differs is not ne or now != before:  # equal tables: one comparison in C
         keys = now.keys()
         for key in compress(keys, map(differs, now.values(), map(before.get, keys, repeat(_ABSENT)))):
             changed[key] = now[key]
             removed.discard(key)
-    for key in before.keys() - now.keys():
-        changed.pop(key, None)
-        removed.add(key)
+            added += key not in before
+    if len(now) - added != len(before):  # else every key of ``before`` is still there (~13 ms a table saved)
+        for key in before.keys() - now.keys():
+            changed.pop(key, None)
+            removed.add(key)
     if len(changed) + len(removed) > max(64, len(now) // 20):
         return None
     return changed, sorted(removed)

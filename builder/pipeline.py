@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from . import __version__, checks, urls, workers
-from .cache import (BuildCache, Manifest, damaged_files, digest, output_id, output_stamp, written_after,
+from .cache import (BuildCache, Manifest, damaged_files, digest, output_id, written_after,
                     written_files)
 from .codeprint import code_digest
 from .config import load_config
@@ -395,8 +395,8 @@ def _build_listed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
     manifest = cache.load_manifest()
     current_id = output_id(output)
     if manifest is not None and manifest.output_id != current_id:
-        listed = listing.result() if listing is not None and manifest.output_stamp else None
-        if manifest.output_stamp and manifest.output_stamp == output_stamp(output, listed):
+        listed = (listing.result() if listing is not None else written_files(output)) if manifest.written else None
+        if listed and listed == manifest.written:
             manifest.output_id = current_id  # the same output restored elsewhere (a CI cache)
         else:
             manifest = None  # output/ was replaced or edited by something else: start over
@@ -609,8 +609,7 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
         staging.abort()
         result.unchanged = True
         new_manifest.output_id = current_id
-        new_manifest.output_stamp = output_stamp(output, before or None)  # nothing was written
-        new_manifest.written = manifest.written
+        new_manifest.written = manifest.written  # nothing was written
         new_manifest.search_key = search_key
         cache.save_manifest(new_manifest)
         _leave_for_exit(options, locals())
@@ -659,7 +658,6 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
         new_manifest.written = written_after(output, before, set(keep), [*pages, *files, MARKER])
     else:
         new_manifest.written = written_files(output, intern=True)
-    new_manifest.output_stamp = output_stamp(output, new_manifest.written)
     cache.save_manifest(new_manifest)
     if staging.note:
         result.notes.append(staging.note)

@@ -662,3 +662,35 @@ def test_related_rankings_are_kept_for_columns_whose_order_times_and_tags_did_no
     build(BuildOptions(site_dir=site, output_dir=out, now=moment, jobs=1), Reporter())
     assert len(ranked) == 1
     assert_same_as_cold(site, out, tmp_path, FIXTURE_EPOCH, "change tags")
+
+
+def test_a_table_delta_turns_the_saved_base_into_the_table_whatever_was_added_changed_or_removed():
+    """What save_manifest writes for a big table (the base's delta so far, then what differs from the
+    table as loaded) applied to the base gives the table again: keys added, changed, removed, both
+    at once with the same count (the removed keys are then looked for), by value or by identity."""
+    from operator import is_not, ne
+
+    from hypothesis import given, settings, strategies as st
+
+    from builder.cache import _apply_delta, _delta_since
+
+    keys = st.sampled_from([f"2022/{i:02d}/p.html" for i in range(40)])
+    tables = st.dictionaries(keys, st.integers(0, 3), max_size=40)
+
+    @settings(max_examples=300, deadline=None)
+    @given(base=tables, loaded=tables, now=tables, by_identity=st.booleans())
+    def check(base, loaded, now, by_identity):
+        first = _delta_since(base, ({}, []), loaded)  # the delta that made the table as loaded
+        if first is None:
+            first = ({k: v for k, v in loaded.items() if base.get(k, None) != v or k not in base},
+                     sorted(base.keys() - loaded.keys()))
+        patched = dict(base)
+        _apply_delta(patched, first)
+        assert patched == loaded
+        delta = _delta_since(loaded, first, now, is_not if by_identity else ne)
+        if delta is not None:
+            again = dict(base)
+            _apply_delta(again, delta)
+            assert again == now
+
+    check()
