@@ -416,23 +416,21 @@ def _build_listed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
     fingerprint = render_fingerprint(options.site_dir, config.base_url, options.include_drafts, options.audio,
                                      templates)
     now = options.now or build_now()
-    damaged: list[str] | None = []
     before: dict = {}  # output/ as found: (size, mtime) of every file
-    if manifest is not None:
-        found = listing.result() if listing is not None else None
-        damaged = damaged_files(output, manifest, before, found)
-        if damaged is None:
-            manifest = None  # no record of what was written: nothing to verify against
-        elif damaged:
-            _forget_damaged(manifest, damaged, reporter)
-    if (manifest is not None and not diags.items and not damaged and manifest.render_fp == fingerprint
+    verified = False
+    if (manifest is not None and not diags.items and manifest.render_fp == fingerprint
             and manifest.inputs == inputs[2] and manifest.include_drafts == options.include_drafts
             and (manifest.now_boundary is None or now < manifest.now_boundary)
             and (manifest.built_now is None or now >= manifest.built_now)
             and not (options.fresh_search and manifest.search_stale)):
-        _strict(options, manifest.warnings)
-        return BuildResult(replace(manifest.summary, now=now.astimezone(config.tz)), pages=len(manifest.pages) + 1,
-                           warnings=manifest.warnings, unchanged=True)
+        # Nothing to do -- if output/ is as that build left it.  (When something is to do, output/ is
+        # verified once the site is loaded: the child listing it has had the time.)
+        manifest, damaged = _verify_output(output, manifest, before, listing, reporter)
+        verified = True
+        if manifest is not None and not damaged:
+            _strict(options, manifest.warnings)
+            return BuildResult(replace(manifest.summary, now=now.astimezone(config.tz)),
+                               pages=len(manifest.pages) + 1, warnings=manifest.warnings, unchanged=True)
     if manifest is not None:  # compared: from here on only discover()'s record (site.inputs) and this build's
         manifest.inputs, manifest.warnings = {}, []  # warnings are kept in memory (~45 MB at 100,000 notices)
 
@@ -444,12 +442,26 @@ def _build_listed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
     early = EarlyIndex(output)
     try:
         return _build_changed(options, reporter, cache, manifest, staging, config, inputs, fingerprint, stages,
-                              now, current_id, found=diags.items, early=early, before=before)
+                              now, current_id, found=diags.items, early=early, before=before,
+                              verify=None if verified else (listing,))
     except BaseException:
         staging.abort()
         raise
     finally:
         early.close()  # stops what is still indexing ahead, deletes its scratch folder
+
+
+def _verify_output(output: Path, manifest: Manifest, before: dict, listing: OutputListing | None,
+                   reporter: Reporter) -> tuple[Manifest | None, list[str]]:
+    """Compare output/ with what the last build wrote (``before`` receives the listing): the manifest
+    without the damaged files, or None when it has no record to compare; and the damaged files."""
+    found = listing.result() if listing is not None else None
+    damaged = damaged_files(output, manifest, before, found)
+    if damaged is None:
+        return None, []  # no record of what was written: nothing to verify against
+    if damaged:
+        _forget_damaged(manifest, damaged, reporter)
+    return manifest, damaged
 
 
 def _forget_damaged(manifest: Manifest, damaged: list[str], reporter: Reporter) -> None:
@@ -468,13 +480,17 @@ def _forget_damaged(manifest: Manifest, damaged: list[str], reporter: Reporter) 
 def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache, manifest: Manifest | None,
                    staging: Staging, config, inputs: tuple, fingerprint: str, stages: StageFingerprints,
                    now: datetime, current_id: tuple, found: list[Diagnostic] = (),
-                   early=None, before: dict | None = None) -> BuildResult:
+                   early=None, before: dict | None = None, verify: tuple | None = None) -> BuildResult:
     """``found``: what loading site.yaml and discovering content/ reported (e.g. a FIFO);
     ``fingerprint``: the whole (recorded for the next build's nothing-to-do test); ``stages``: per stage;
     ``early``: a :class:`search.EarlyIndex` to index the edited notices' shards ahead of planning;
-    ``before``: :func:`cache.written_files` of output/ as the build found it."""
+    ``before``: :func:`cache.written_files` of output/ as the build found it; ``verify``: (the
+    :class:`OutputListing` or None,) when output/ is still to be verified against ``manifest`` (then
+    ``before`` is filled here)."""
     output = options.output_dir
     site = _load_site(options, cache, dict(now=now, config=config, inputs=inputs, found=found), stages.pages)
+    if manifest is not None and verify is not None:  # before anything below reads the manifest's pages
+        manifest, _damaged = _verify_output(output, manifest, before, verify[0], reporter)
     plan = _broadcast_plan(site, cache, reporter, merge=False)
     from .broadcast.outputs import links
     from .render import Renderer

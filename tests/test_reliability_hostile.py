@@ -504,6 +504,32 @@ def test_pages_edited_or_deleted_in_output_are_rewritten(tmp_path):
     assert again.returncode == 0 and "没有变化" in again.stderr
 
 
+def test_output_damaged_while_the_content_also_changed_is_verified_once_the_site_is_loaded(tmp_path):
+    """With an edit to make, output/ is compared with the record after loading the site (the listing
+    child has had the time): pages edited or deleted in output/ -- the edited notice's own page, one
+    it does not touch, a feed, the search index -- are still written again, and the result is a cold build."""
+    site = copy_site(tmp_path / "site")
+    out = tmp_path / "output"
+    assert run_build("--site", str(site), "--output", str(out)).returncode == 0
+    news = site / "content/2022/05/news-2.md"
+    news.write_text(news.read_text(encoding="utf-8").replace("要闻第2篇正文。", "要闻第2篇正文，已修改。"), encoding="utf-8")
+    page = out / "2022/05/meeting.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("</h1>", "（已被手工改动）</h1>"), encoding="utf-8")
+    (out / "2022/05/news-2.html").write_text("tampered", encoding="utf-8")
+    (out / "2022/06/doc.html").unlink()
+    (out / "feed.xml").write_text("tampered", encoding="utf-8")
+    index = next((out / "pagefind").rglob("*.pf_fragment"), None)
+    if index is not None:
+        index.write_bytes(b"tampered")
+    result = run_build("--site", str(site), "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "被改动或删除" in result.stderr
+    cold = tmp_path / "cold"
+    assert run_build("--site", str(site), "--output", str(cold), "--no-cache").returncode == 0
+    assert tree_digest(out) == tree_digest(cold)
+    assert "已修改" in (out / "2022/05/news-2.html").read_text(encoding="utf-8")
+
+
 def test_deleted_search_index_file_is_rebuilt_not_a_crash(tmp_path):
     site = copy_site(tmp_path / "site")
     out = tmp_path / "output"
