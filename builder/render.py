@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import html
 import math
+import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
+from hashlib import blake2b
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -175,6 +177,17 @@ class NavLink:
     href: str  # relative to the page being rendered
 
 
+COLUMN_OWNER = "#column:"  # + a column's name: the version of its list (Renderer._list_versions)
+TAG_OWNER = "#tag:"  # + a tag's name
+_SOURCE = operator.attrgetter("notice.source")
+
+
+def _sources_version(head: str, entries: list[Entry]) -> str:
+    """Digest of ``head`` and the notices of a list, in order (NUL is in no file name)."""
+    text = "\0".join([head, *map(_SOURCE, entries)])
+    return blake2b(text.encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
+
+
 def _plain_job(job: PageJob) -> tuple:
     return job.path, job.key, job.method, job.args, job.static, job.values
 
@@ -328,15 +341,30 @@ class Renderer:
         values = values or {}
         common = self._planned = self._common_key(fingerprint)
         self.values.pin(pagedeps.CONTEXT_OWNER, common)
+        for owner, version in self._list_versions().items():
+            self.values.pin(owner, version)
         changed = self.values.changed(versions)
+        quick = bool(keys) and changed is not None and pagedeps.CONTEXT_OWNER not in changed
         specs: list[tuple[str, tuple]] = []
         kept: dict[int, PageJob] = {}  # position in specs -> the job with its key from last time
 
         def job(method: str, *args) -> None:
             specs.append((method, args))
 
+        def list_pages(method: str, owner: str, count: int, name, path_for) -> None:
+            """The pages of one list (a column's, a tag's): kept when the list did not change either."""
+            keep = quick and owner not in changed
+            for number in range(1, max(1, math.ceil(count / size)) + 1):
+                if keep:
+                    path = path_for(number)
+                    old = reads.get(path)
+                    if (type(old) is tuple and changed.isdisjoint(old[0]) and (key := keys.get(path))
+                            and (now := values.get(path)) is not None):
+                        kept[len(specs)] = PageJob(path, key, method, (name, number), "", now)
+                specs.append((method, (name, number)))
+
         job("home_page")
-        if keys and changed is not None and pagedeps.CONTEXT_OWNER not in changed:
+        if quick:
             isdisjoint = changed.isdisjoint
             for index, entry in enumerate(site.entries):
                 path = entry.path
@@ -357,12 +385,12 @@ class Renderer:
                     job("xxgk_facet", facet.kind, value)
         size = config.page_size
         for category in config.categories:
-            for number in range(1, max(1, math.ceil(len(site.by_category[category.name]) / size)) + 1):
-                job("column_page", category.name, number)
+            list_pages("column_page", COLUMN_OWNER + category.name, len(site.by_category[category.name]),
+                       category.name, partial(urls.column_page, category.slug))
         job("tags_index")
         for tag in site.tags:
-            for number in range(1, max(1, math.ceil(len(site.by_tag[tag.name]) / size)) + 1):
-                job("tag_page", tag.name, number)
+            list_pages("tag_page", TAG_OWNER + tag.name, len(site.by_tag[tag.name]), tag.name,
+                       partial(urls.tag_page, tag.slug))
         job("archives_index")
         for year in self._years():
             job("year_page", year)
@@ -383,6 +411,18 @@ class Renderer:
         made = iter(workers.halved(lambda spec: self._job(common, spec[0], spec[1], reads, values, changed, memo),
                                    rest, _plain_job, _job_from_plain, self.jobs))
         return [kept[i] if i in kept else next(made) for i in range(len(specs))]
+
+    def _list_versions(self) -> dict[str, str]:
+        """A version of every column's and tag's list (its notices in order; a tag's slug too), owners
+        no page reads through a view.  A column or tag page is made from its list and the config
+        alone (see :meth:`column_page`, :meth:`tag_page`), so while neither changed its context did
+        not either: planning keeps its key as it keeps a notice page's."""
+        found = {}
+        for name, entries in self.site.by_category.items():
+            found[COLUMN_OWNER + name] = _sources_version("", entries)
+        for tag in self.site.tags:
+            found[TAG_OWNER + tag.name] = _sources_version(tag.slug, self.site.by_tag[tag.name])
+        return found
 
     def _common_key(self, fingerprint: str) -> str:
         """Digest of the fingerprint and what every page's context shares (part of every page's static key)."""
@@ -520,6 +560,7 @@ class Renderer:
                           total=len(entries), **context)
 
     def column_page(self, name: str, number: int) -> Page:
+        """Made from the column's list and the config only (see :meth:`_list_versions`)."""
         category = self.config.category(name)
         return self._list_page(
             self.site.by_category[name], number, partial(urls.column_page, category.slug),
@@ -529,6 +570,7 @@ class Renderer:
         )
 
     def tag_page(self, name: str, number: int) -> Page:
+        """Made from the tag (its slug) and its list and the config only (see :meth:`_list_versions`)."""
         tag = next(t for t in self.site.tags if t.name == name)
         return self._list_page(
             self.site.by_tag[name], number, partial(urls.tag_page, tag.slug),
