@@ -351,16 +351,19 @@ class Renderer:
         def job(method: str, *args) -> None:
             specs.append((method, args))
 
+        def kept_job(method: str, args: tuple, path: str) -> None:
+            """The next page keeps its key if what it read did not change (its context did not: the caller knows)."""
+            old = reads.get(path)
+            if (type(old) is tuple and changed.isdisjoint(old[0]) and (key := keys.get(path))
+                    and (now := values.get(path)) is not None):
+                kept[len(specs)] = PageJob(path, key, method, args, "", now)
+
         def list_pages(method: str, owner: str, count: int, name, path_for) -> None:
             """The pages of one list (a column's, a tag's): kept when the list did not change either."""
             keep = quick and owner not in changed
             for number in range(1, max(1, math.ceil(count / size)) + 1):
                 if keep:
-                    path = path_for(number)
-                    old = reads.get(path)
-                    if (type(old) is tuple and changed.isdisjoint(old[0]) and (key := keys.get(path))
-                            and (now := values.get(path)) is not None):
-                        kept[len(specs)] = PageJob(path, key, method, (name, number), "", now)
+                    kept_job(method, (name, number), path_for(number))
                 specs.append((method, (name, number)))
 
         job("home_page")
@@ -396,6 +399,8 @@ class Renderer:
             job("year_page", year)
         for year, month in sorted(site.by_month, reverse=True):
             job("month_page", year, month)
+        if quick and not any(owner.startswith(COLUMN_OWNER) for owner in changed):
+            kept_job("sitemap_page", (), urls.SITEMAP_PAGE)  # made from every column's list and the config
         job("sitemap_page")
         job("contact_page")
         if self.common["search_enabled"]:
@@ -605,6 +610,7 @@ class Renderer:
         )
 
     def sitemap_page(self) -> Page:
+        """Made from every column's list and the config only (see :meth:`plan`)."""
         columns = [(c, self.site.by_category[c.name]) for c in self.config.categories]
         return self._page("sitemap.html", urls.SITEMAP_PAGE, columns=columns, crumbs=[Crumb("首页", urls.HOME)])
 
