@@ -24,7 +24,8 @@ another version now read the same values, and its stored digest is used (:class:
 A notice page's context is made from its own entry and the shared context only (the body's link
 targets, its 解读 and facet pages are looked up while it renders, and so recorded), so the static
 part of its key cannot change while its entry's version and :data:`CONTEXT_OWNER`'s do not: such a
-page keeps its whole stored key without its context being made (Renderer.plan).
+page keeps its whole stored key without its context being made (Renderer.plan).  Column and tag
+pages likewise, with the version of their list in place of the entry's.
 """
 
 from __future__ import annotations
