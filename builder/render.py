@@ -335,10 +335,12 @@ class Renderer:
         A notice page's context is made from its own entry and what every page shares (see
         :meth:`notice_page`), so when neither its entry, the shared context nor any owner it read
         has another version, its key is the one it had: it is taken from ``keys`` without making
-        and describing the context (~14 us a page, 1.4 s at 100,000 notices)."""
+        and describing the context (~14 us a page, 1.4 s at 100,000 notices).  Column and tag pages
+        (and the sitemap page) likewise, with the version of their list (:meth:`_list_versions`)."""
         site, config = self.site, self.config
         reads = reads or {}
         values = values or {}
+        size = config.page_size
         common = self._planned = self._common_key(fingerprint)
         self.values.pin(pagedeps.CONTEXT_OWNER, common)
         for owner, version in self._list_versions().items():
@@ -352,7 +354,7 @@ class Renderer:
             specs.append((method, args))
 
         def kept_job(method: str, args: tuple, path: str) -> None:
-            """The next page keeps its key if what it read did not change (its context did not: the caller knows)."""
+            """The next page keeps its key if no owner it read changed (the caller knows its context did not)."""
             old = reads.get(path)
             if (type(old) is tuple and changed.isdisjoint(old[0]) and (key := keys.get(path))
                     and (now := values.get(path)) is not None):
@@ -386,7 +388,6 @@ class Renderer:
             for facet in self.catalogue.facets:
                 for value, _path, _entries in facet.values:
                     job("xxgk_facet", facet.kind, value)
-        size = config.page_size
         for category in config.categories:
             list_pages("column_page", COLUMN_OWNER + category.name, len(site.by_category[category.name]),
                        category.name, partial(urls.column_page, category.slug))
@@ -406,8 +407,9 @@ class Renderer:
         if self.common["search_enabled"]:
             job("search_page")
         job("not_found_page")
-        # ~14 us a page (its context described and digested): at 100,000 notices 1.6 s, so one forked
-        # child keys pages alongside this process (workers.halved: both take blocks until none is left)
+        # ~14 us a page (its context described and digested): when many are left (a cold build: 1.6 s at
+        # 100,000 notices), one forked child keys pages alongside this process (workers.halved: both
+        # take blocks until none is left)
         memo: dict = {}  # see pagedeps.describe
         if not kept:
             return workers.halved(lambda spec: self._job(common, spec[0], spec[1], reads, values, changed, memo),
