@@ -485,3 +485,23 @@ def test_a_second_deploy_waits_for_the_server_lock(ssh_site):
         if result.returncode == 0 or time.monotonic() > deadline:
             break
     assert result.returncode == 0, result.stderr
+
+
+def test_an_output_restored_elsewhere_is_still_described_by_the_build_record(tmp_path):
+    """A CI cache restores output/ as new files (a new folder identity) with the paths, sizes and
+    mtimes it had: deploy still takes the build's record of it (no MD5 of every file); a file that
+    differs from the record makes it take none."""
+    import shutil
+
+    from builder.deploy.plan import local_inventory
+
+    site = copy_site(tmp_path / "site")
+    output = site / "output"
+    assert run_build("--site", str(site), "--output", str(output)).returncode == 0
+    assert local_inventory(site, output)[1]
+    shutil.move(output, tmp_path / "kept")
+    shutil.copytree(tmp_path / "kept", output, copy_function=shutil.copy2)  # times kept, as tar does
+    assert local_inventory(site, output)[1]
+    page = output / "2022/05/meeting.html"
+    page.write_bytes(page.read_bytes() + b"\n")
+    assert not local_inventory(site, output)[1]

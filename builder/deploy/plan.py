@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..cache import BuildCache, output_id, output_stamp
+from ..cache import BuildCache, output_id, written_files
 from .media import upload_rank
 
 
@@ -68,7 +68,7 @@ def local_inventory(site_dir: Path, output: Path) -> tuple[dict[str, LocalFile],
     keys: dict[str, str] = {}
     described = manifest is not None and (
         manifest.output_id == output_id(output)
-        or bool(getattr(manifest, "output_stamp", "")) and manifest.output_stamp == output_stamp(output))
+        or bool(manifest.written) and manifest.written == written_files(output))  # restored elsewhere (a CI cache)
     if described:
         keys.update(manifest.pages)
         keys.update(manifest.files)
