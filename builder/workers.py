@@ -56,7 +56,8 @@ class ForkedResult:
     returned (plain values: marshal), or None when there is no ``fork`` or the child failed (the
     caller then computes it itself).  :meth:`close` stops a child whose result is not wanted."""
 
-    def __init__(self, compute: Callable[[], object]) -> None:
+    def __init__(self, compute: Callable[[], object], nice: int = 0) -> None:
+        """``nice``: added to the child's niceness (work that may wait for idle cycles)."""
         self._pid: int | None = None
         self._fd: int | None = None
         if not hasattr(os, "fork"):
@@ -69,6 +70,8 @@ class ForkedResult:
             try:
                 os.close(read)
                 die_with(parent)
+                if nice:
+                    os.nice(nice)
                 data = memoryview(marshal.dumps(compute(), 4))
                 while data:
                     data = data[os.write(write, data):]

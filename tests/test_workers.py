@@ -193,3 +193,20 @@ def test_a_build_stops_on_an_error_the_checks_found_aside(tmp_path, monkeypatch)
                for d in failed.value.diagnostics)
     assert any(checks_file.name in n for n in notes)
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_a_forked_result_may_run_at_a_lower_priority(tmp_path):
+    """The output/ listing waits for idle cycles: its child runs ``nice`` steps lower, this process
+    does not; the listing is the one made here."""
+    from builder.cache import written_files
+    from builder.publish import OutputListing
+    from builder.workers import ForkedResult
+
+    here = os.nice(0)
+    assert ForkedResult(lambda: os.nice(0), nice=19).result() == min(19, here + 19)
+    assert ForkedResult(lambda: os.nice(0)).result() == here
+    assert os.nice(0) == here
+    (tmp_path / "2022/05").mkdir(parents=True)
+    for name in ("index.html", "2022/05/a.html", "2022/05/图.png"):
+        (tmp_path / name).write_bytes(b"x" * len(name))
+    assert OutputListing(tmp_path).result() == written_files(tmp_path) and len(written_files(tmp_path)) == 3
