@@ -369,18 +369,10 @@ class Renderer:
                 specs.append((method, (name, number)))
 
         job("home_page")
-        if quick:
-            isdisjoint = changed.isdisjoint
-            for index, entry in enumerate(site.entries):
-                path = entry.path
-                old = reads.get(path)
-                if (type(old) is tuple and entry.notice.source not in changed and isdisjoint(old[0])
-                        and (key := keys.get(path)) and (now := values.get(path)) is not None):
-                    kept[len(specs)] = PageJob(path, key, "notice_page", (index,), "", now)
-                specs.append(("notice_page", (index,)))
-        else:
-            for index in range(len(site.entries)):
-                job("notice_page", index)
+        for index, entry in enumerate(site.entries):
+            if quick and entry.notice.source not in changed:  # made from its entry and the config
+                kept_job("notice_page", (index,), entry.path)
+            job("notice_page", index)
         for index in range(len(site.withdrawn)):
             job("withdrawn_page", index)
         if self.catalogue.documents:
@@ -411,10 +403,7 @@ class Renderer:
         # 100,000 notices), one forked child keys pages alongside this process (workers.halved: both
         # take blocks until none is left)
         memo: dict = {}  # see pagedeps.describe
-        if not kept:
-            return workers.halved(lambda spec: self._job(common, spec[0], spec[1], reads, values, changed, memo),
-                                  specs, _plain_job, _job_from_plain, self.jobs)
-        rest = [spec for i, spec in enumerate(specs) if i not in kept]
+        rest = [spec for i, spec in enumerate(specs) if i not in kept] if kept else specs
         made = iter(workers.halved(lambda spec: self._job(common, spec[0], spec[1], reads, values, changed, memo),
                                    rest, _plain_job, _job_from_plain, self.jobs))
         return [kept[i] if i in kept else next(made) for i in range(len(specs))]
