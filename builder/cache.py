@@ -169,6 +169,13 @@ def output_id(output: Path) -> tuple:
     return (st.st_ino, st.st_dev, st.st_ctime_ns)
 
 
+def restored(manifest: "Manifest", output: Path, listing: Callable[[], dict] | None = None) -> bool:
+    """Whether ``output``, under another folder identity than :func:`output_id` recorded, is the output
+    that build left, restored elsewhere (a CI cache: tar and zip give new files with the paths, sizes
+    and mtimes they had): its listing (``listing()``, or a walk) is the recorded one."""
+    return bool(manifest.written) and (listing() if listing is not None else written_files(output)) == manifest.written
+
+
 class BodyStore:
     """Rendered body HTML by notice digest, appended to pack files by the parsing workers.
 

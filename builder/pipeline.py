@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from . import __version__, checks, urls, workers
-from .cache import (BuildCache, Manifest, damaged_files, digest, output_id, written_after,
+from .cache import (BuildCache, Manifest, damaged_files, digest, output_id, restored, written_after,
                     written_files)
 from .codeprint import code_digest
 from .config import load_config
@@ -395,8 +395,7 @@ def _build_listed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
     manifest = cache.load_manifest()
     current_id = output_id(output)
     if manifest is not None and manifest.output_id != current_id:
-        listed = (listing.result() if listing is not None else written_files(output)) if manifest.written else None
-        if listed and listed == manifest.written:
+        if restored(manifest, output, listing.result if listing is not None else None):
             manifest.output_id = current_id  # the same output restored elsewhere (a CI cache)
         else:
             manifest = None  # output/ was replaced or edited by something else: start over
@@ -443,7 +442,7 @@ def _build_listed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
     try:
         return _build_changed(options, reporter, cache, manifest, staging, config, inputs, fingerprint, stages,
                               now, current_id, found=diags.items, early=early, before=before,
-                              verify=None if verified else (listing,))
+                              listing=listing, verified=verified)
     except BaseException:
         staging.abort()
         raise
@@ -480,17 +479,17 @@ def _forget_damaged(manifest: Manifest, damaged: list[str], reporter: Reporter) 
 def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache, manifest: Manifest | None,
                    staging: Staging, config, inputs: tuple, fingerprint: str, stages: StageFingerprints,
                    now: datetime, current_id: tuple, found: list[Diagnostic] = (),
-                   early=None, before: dict | None = None, verify: tuple | None = None) -> BuildResult:
+                   early=None, before: dict | None = None, listing: OutputListing | None = None,
+                   verified: bool = False) -> BuildResult:
     """``found``: what loading site.yaml and discovering content/ reported (e.g. a FIFO);
     ``fingerprint``: the whole (recorded for the next build's nothing-to-do test); ``stages``: per stage;
     ``early``: a :class:`search.EarlyIndex` to index the edited notices' shards ahead of planning;
-    ``before``: :func:`cache.written_files` of output/ as the build found it; ``verify``: (the
-    :class:`OutputListing` or None,) when output/ is still to be verified against ``manifest`` (then
-    ``before`` is filled here)."""
+    ``before``: :func:`cache.written_files` of output/ as the build found it, filled here from ``listing``
+    (when there is none, output/ is walked) unless output/ was ``verified`` against ``manifest`` already."""
     output = options.output_dir
     site = _load_site(options, cache, dict(now=now, config=config, inputs=inputs, found=found), stages.pages)
-    if manifest is not None and verify is not None:  # before anything below reads the manifest's pages
-        manifest, _damaged = _verify_output(output, manifest, before, verify[0], reporter)
+    if manifest is not None and not verified:  # before anything below reads the manifest's pages
+        manifest, _damaged = _verify_output(output, manifest, before, listing, reporter)
     plan = _broadcast_plan(site, cache, reporter, merge=False)
     from .broadcast.outputs import links
     from .render import Renderer

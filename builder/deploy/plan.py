@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..cache import BuildCache, output_id, written_files
+from ..cache import BuildCache, output_id, restored
 from .media import upload_rank
 
 
@@ -66,9 +66,7 @@ def local_inventory(site_dir: Path, output: Path) -> tuple[dict[str, LocalFile],
     """Every file of ``output`` with size and MD5; True when the build's manifest described it."""
     manifest = BuildCache(site_dir, output).load_manifest()
     keys: dict[str, str] = {}
-    described = manifest is not None and (
-        manifest.output_id == output_id(output)
-        or bool(manifest.written) and manifest.written == written_files(output))  # restored elsewhere (a CI cache)
+    described = manifest is not None and (manifest.output_id == output_id(output) or restored(manifest, output))
     if described:
         keys.update(manifest.pages)
         keys.update(manifest.files)
