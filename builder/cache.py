@@ -132,16 +132,13 @@ def written_after(output: Path, before: dict, kept: set[str], listed) -> dict:
     return found
 
 
-def damaged_files(output: Path, manifest: "Manifest", listing: dict | None = None,
-                  found: dict | None = None) -> list[str] | None:
+def damaged_files(output: Path, manifest: "Manifest", found: dict | None = None) -> list[str] | None:
     """Files of the manifest that were changed or removed in ``output`` since that build wrote
     them (output/ is verified, not trusted); None when the manifest has no record to compare.
-    ``listing`` receives :func:`written_files` of ``output`` as found (``found``: when already made)."""
+    ``found``: :func:`written_files` of ``output`` when already made."""
     if not manifest.written:
         return None
-    now = found if found is not None else written_files(output, intern=listing is not None)  # kept: interned
-    if listing is not None:
-        listing.update(now)
+    now = found if found is not None else written_files(output)
     written = manifest.written
     return sorted(rel for rel in chain(manifest.pages, manifest.files) if now.get(rel) != written.get(rel))
 
@@ -472,6 +469,7 @@ class BuildCache:
         self.scripts_delta_file = self.dir / "scripts-delta.cache"
         self._tables_seen: dict[str, tuple] = {}  # table name -> what _load_table returned, to save a delta against
         self.checks_file = self.dir / "checks.cache"
+        self.checks_delta_file = self.dir / "checks-delta.cache"
         self.related_file = self.dir / "related.cache"
         self.manifest_file = self.dir / f"manifest-{out_key}.cache"
         self.manifest_base_file = self.dir / f"manifest-{out_key}-tables.cache"
@@ -624,11 +622,13 @@ class BuildCache:
             pass
 
     def load_checks(self, fingerprint: str) -> dict:
-        """Editorial check results by notice file: (key, diagnostics)."""
-        return self._load_keyed(self.checks_file, fingerprint, remember=True)
+        """Editorial check results by notice file: (key, diagnostics).  The caller must not change
+        the table (it is what the next save compares against)."""
+        return self._load_table("checks", self.checks_file, self.checks_delta_file, fingerprint)
 
     def save_checks(self, fingerprint: str, checks: dict) -> None:
-        self._save(self.checks_file, (fingerprint, checks), remember=True)
+        """Write only the entries that are not the very objects loaded, when they are few."""
+        self._save_table("checks", self.checks_file, self.checks_delta_file, fingerprint, checks)
 
     def load_related(self, fingerprint: str) -> dict:
         """The last build's related-notice rankings by column key (see site._relate)."""

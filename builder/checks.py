@@ -519,11 +519,9 @@ def check_guards(site) -> list[Diagnostic]:
         same_day.setdefault((n.title, n.date.date()), []).append(n)
     twice = [item for item in same_day.items() if len(item[1]) > 1]
     for (title, day), group in sorted(twice, key=lambda item: (item[0][1], item[0][0])):
+        same = f"标题相同、日期同为 {day:%Y-%m-%d}，是不是同一篇公告发了两次？如果是，请删除其中一篇；如果不是，请改标题加以区分"
         for n in group:
-            others = _others(group, n)
-            diags.warning(n.source, n.key_lines.get("title", 1), "title-duplicate",
-                          f"与 {others} 标题相同、日期同为 {day:%Y-%m-%d}，是不是同一篇公告发了两次？"
-                          "如果是，请删除其中一篇；如果不是，请改标题加以区分")
+            diags.warning(n.source, n.key_lines.get("title", 1), "title-duplicate", f"与 {_others(group, n)} {same}")
     return diags.items
 
 
@@ -586,7 +584,7 @@ def check_site(site, cache=None, jobs: int | None = None) -> list[Diagnostic]:
     for _key, items in fresh.values():
         diags.extend(items)
     if cache is not None and fresh != old:
-        cache.save_checks(fingerprint, dict(sorted(fresh.items())))
+        cache.save_checks(fingerprint, fresh)
     diags.extend(check_columns(site, settings, site.config.file.text))
     diags.extend(check_guards(site))
     return diags.sorted()

@@ -23,12 +23,11 @@ from datetime import datetime
 from pathlib import Path
 
 from . import __version__, checks, urls, workers
-from .cache import (BuildCache, Manifest, damaged_files, digest, output_id, restored, written_after,
-                    written_files)
+from .cache import BuildCache, Manifest, digest, output_id, written_after, written_files
 from .codeprint import code_digest
 from .config import load_config
 from .diagnostics import FIELDS as DIAGNOSTIC_FIELDS, BuildError, Diagnostic, Diagnostics
-from .publish import OutputLock, OutputListing, Staging
+from .publish import OutputCheck, OutputLock, Staging
 from .report import Reporter
 from .site import Site, build_now, discover, load_site
 
@@ -355,15 +354,11 @@ def _build_locked(options: BuildOptions, reporter: Reporter, cache: BuildCache) 
     from .search import EarlyIndex
 
     EarlyIndex(output).discard_leftovers()  # and perhaps the scratch folder of an early search index
-    # output/ as found, listed by a forked child while the manifest loads and content/ is discovered
-    listing = OutputListing(output) if cache.enabled else None
     discovered = _discover_aside(options.site_dir, options.jobs)
     try:
-        return _build_listed(options, reporter, cache, listing, discovered)
+        return _build_discovering(options, reporter, cache, discovered)
     finally:
         discovered.close()
-        if listing is not None:
-            listing.close()
 
 
 def _discover_aside(site_dir: Path, jobs: int | None) -> workers.Aside:
@@ -387,15 +382,27 @@ def _discover_aside(site_dir: Path, jobs: int | None) -> workers.Aside:
     return workers.Aside(compute, encode, decode, jobs)
 
 
-def _build_listed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
-                  listing: OutputListing | None, discovered: workers.Aside) -> BuildResult:
+def _build_discovering(options: BuildOptions, reporter: Reporter, cache: BuildCache,
+                       discovered: workers.Aside) -> BuildResult:
+    manifest = cache.load_manifest()
+    # output/ compared with the manifest's record of it by a forked child while content/ is discovered
+    # and the site loaded
+    check = OutputCheck(options.output_dir, manifest) if manifest is not None else None
+    try:
+        return _build_checking(options, reporter, cache, discovered, manifest, check)
+    finally:
+        if check is not None:
+            check.close()
+
+
+def _build_checking(options: BuildOptions, reporter: Reporter, cache: BuildCache, discovered: workers.Aside,
+                    manifest: Manifest | None, check: OutputCheck | None) -> BuildResult:
     from .search import EarlyIndex
 
     output = options.output_dir
-    manifest = cache.load_manifest()
     current_id = output_id(output)
     if manifest is not None and manifest.output_id != current_id:
-        if restored(manifest, output, listing.result if listing is not None else None):
+        if check.restored():
             manifest.output_id = current_id  # the same output restored elsewhere (a CI cache)
         else:
             manifest = None  # output/ was replaced or edited by something else: start over
@@ -415,7 +422,6 @@ def _build_listed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
     fingerprint = render_fingerprint(options.site_dir, config.base_url, options.include_drafts, options.audio,
                                      templates)
     now = options.now or build_now()
-    before: dict = {}  # output/ as found: (size, mtime) of every file
     verified = False
     if (manifest is not None and not diags.items and manifest.render_fp == fingerprint
             and manifest.inputs == inputs[2] and manifest.include_drafts == options.include_drafts
@@ -424,7 +430,7 @@ def _build_listed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
             and not (options.fresh_search and manifest.search_stale)):
         # Nothing to do -- if output/ is as that build left it.  (When something is to do, output/ is
         # verified once the site is loaded: the child listing it has had the time.)
-        manifest, damaged = _verify_output(output, manifest, before, listing, reporter)
+        manifest, damaged = _verify_output(manifest, check, reporter)
         verified = True
         if manifest is not None and not damaged:
             _strict(options, manifest.warnings)
@@ -441,8 +447,7 @@ def _build_listed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
     early = EarlyIndex(output)
     try:
         return _build_changed(options, reporter, cache, manifest, staging, config, inputs, fingerprint, stages,
-                              now, current_id, found=diags.items, early=early, before=before,
-                              listing=listing, verified=verified)
+                              now, current_id, found=diags.items, early=early, check=check, verified=verified)
     except BaseException:
         staging.abort()
         raise
@@ -450,12 +455,10 @@ def _build_listed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
         early.close()  # stops what is still indexing ahead, deletes its scratch folder
 
 
-def _verify_output(output: Path, manifest: Manifest, before: dict, listing: OutputListing | None,
-                   reporter: Reporter) -> tuple[Manifest | None, list[str]]:
-    """Compare output/ with what the last build wrote (``before`` receives the listing): the manifest
-    without the damaged files, or None when it has no record to compare; and the damaged files."""
-    found = listing.result() if listing is not None else None
-    damaged = damaged_files(output, manifest, before, found)
+def _verify_output(manifest: Manifest, check: OutputCheck, reporter: Reporter) -> tuple[Manifest | None, list[str]]:
+    """output/ compared with what the last build wrote: the manifest without the damaged files, or None
+    when it has no record to compare; and the damaged files."""
+    damaged = check.damaged()
     if damaged is None:
         return None, []  # no record of what was written: nothing to verify against
     if damaged:
@@ -479,17 +482,34 @@ def _forget_damaged(manifest: Manifest, damaged: list[str], reporter: Reporter) 
 def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache, manifest: Manifest | None,
                    staging: Staging, config, inputs: tuple, fingerprint: str, stages: StageFingerprints,
                    now: datetime, current_id: tuple, found: list[Diagnostic] = (),
-                   early=None, before: dict | None = None, listing: OutputListing | None = None,
-                   verified: bool = False) -> BuildResult:
+                   early=None, check: OutputCheck | None = None, verified: bool = False) -> BuildResult:
     """``found``: what loading site.yaml and discovering content/ reported (e.g. a FIFO);
     ``fingerprint``: the whole (recorded for the next build's nothing-to-do test); ``stages``: per stage;
     ``early``: a :class:`search.EarlyIndex` to index the edited notices' shards ahead of planning;
-    ``before``: :func:`cache.written_files` of output/ as the build found it, filled here from ``listing``
-    (when there is none, output/ is walked) unless output/ was ``verified`` against ``manifest`` already."""
-    output = options.output_dir
+    ``check``: output/ compared with ``manifest`` (see :class:`publish.OutputCheck`), asked for here
+    unless output/ was ``verified`` already."""
     site = _load_site(options, cache, dict(now=now, config=config, inputs=inputs, found=found), stages.pages)
+    # The editorial checks read the loaded site only: a forked child makes them (~1 s at 100,000 notices)
+    # while this process verifies output/, plans the broadcast and the pages.
+    checked = _checks_aside(site, cache, options.jobs)
+    try:
+        return _build_loaded(options, reporter, cache, manifest, staging, site, checked, inputs, fingerprint,
+                             stages, now, current_id, early, check, verified)
+    finally:
+        checked.close()
+
+
+def _build_loaded(options: BuildOptions, reporter: Reporter, cache: BuildCache, manifest: Manifest | None,
+                  staging: Staging, site: Site, checked: workers.Aside, inputs: tuple, fingerprint: str,
+                  stages: StageFingerprints, now: datetime, current_id: tuple, early, check: OutputCheck | None,
+                  verified: bool) -> BuildResult:
+    """:func:`_build_changed` once the site is loaded (``checked``: its editorial checks, running aside)."""
+    output = options.output_dir
     if manifest is not None and not verified:  # before anything below reads the manifest's pages
-        manifest, _damaged = _verify_output(output, manifest, before, listing, reporter)
+        manifest, _damaged = _verify_output(manifest, check, reporter)
+    # What the last build left in output/ (path -> size, mtime), true of every file it recorded that is
+    # not damaged: the files carried over below keep these (see written_after)
+    before = manifest.written if manifest is not None else {}
     plan = _broadcast_plan(site, cache, reporter, merge=False)
     from .broadcast.outputs import links
     from .render import Renderer
@@ -503,8 +523,8 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
     same = manifest is not None and manifest.stages.get("pages") == stages.pages
     if (early is not None and same and search_on and options.fresh_search
             and not any(d.level == "error" for d in plan.diagnostics)):
-        # Before the editorial checks (~1 s at 100,000 notices): they cannot change a page. If they
-        # find an error, the build stops and closing ``early`` stops Pagefind.
+        # Before the editorial checks are in (~1 s at 100,000 notices): they cannot change a page. If
+        # they find an error, the build stops and closing ``early`` stops Pagefind.
         _index_early(early, site, renderer, manifest, options, stages.pages, stages.search)
     from .broadcast import script as broadcast
     from .broadcast.outputs import INDEX_PAGE as BROADCAST_PAGE, broadcast_files, lastmod, render_audio
@@ -515,12 +535,11 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
     old_files = manifest.files if manifest else {}
     # The broadcaster page's date: its newest script, else the site's newest notice (never the clock).
     extra = {BROADCAST_PAGE: lastmod(plan)} if broadcast_on else {}
-    # Every owner's version, before the children below take the second core: planning's first step,
-    # shared with a forked child of its own (~0.6 CPU s at 100,000 notices).
+    # Every owner's version (planning's first step, ~0.3 s at 100,000 notices), before the child below
+    # forks: it has them then, and uses them for the feeds.
     renderer.values.versions()
-    # The editorial checks, the feeds and the sitemap read the loaded site only: forked children make
-    # them while this process plans the pages (~1.6 s at 100,000 notices off the critical path).
-    checked = _checks_aside(site, cache, options.jobs)
+    # The feeds and the sitemap read the loaded site only: a forked child makes them while this process
+    # plans the pages (~0.5 s at 100,000 notices off the critical path).
     listed = workers.Aside(partial(_feeds_and_sitemap, site, renderer, stages.feeds, old_files, extra, search_on),
                            list, list, options.jobs)
     try:
@@ -533,7 +552,6 @@ def _build_changed(options: BuildOptions, reporter: Reporter, cache: BuildCache,
         reporter.stage("生成订阅源、站点地图与静态文件")
         feeds_and_sitemap = listed.result()
     finally:
-        checked.close()
         listed.close()
     notes: list[str] = []
     wavs: dict[str, bytes] = {}

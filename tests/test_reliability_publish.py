@@ -292,35 +292,49 @@ def test_a_previous_sites_folder_its_deleter_still_holds_is_left_to_it(tmp_path)
     assert not trash.exists() and output.is_dir()
 
 
-def test_the_output_listing_made_by_a_child_process_equals_a_walk_and_a_dropped_one_leaves_no_process(
+def test_output_is_checked_against_the_record_by_a_child_process_and_a_dropped_check_leaves_no_process(
         tmp_path, monkeypatch):
-    """An incremental build lists output/ (what it verifies against the manifest) in a forked child
-    while it loads the manifest; the listing is the same as walking the folder here, a listing the
-    build no longer needs stops its child, and without fork the walk happens in the build itself."""
-    from builder.cache import written_files
-    from builder.publish import OutputListing
+    """An incremental build compares output/ with the manifest's record of it (what it verifies) in a
+    forked child while it loads the site: the child finds what a walk here finds (files changed or
+    removed, whether the folder is exactly the recorded one), a check the build no longer needs stops
+    its child, and without fork the check happens in the build itself."""
+    from builder.cache import Manifest, damaged_files, written_files
+    from builder.publish import OutputCheck
 
     out = tmp_path / "out"
-    for rel in ("index.html", "2022/05/a.html", "2022/05/b.html", "pagefind/2022-05/index/x.pf_index", "空 文件.txt"):
+    pages = ("index.html", "2022/05/a.html", "2022/05/b.html", "空 文件.html")
+    for rel in (*pages, "pagefind/2022-05/index/x.pf_index"):
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
         (out / rel).write_text(rel, encoding="utf-8")
     (out / "link.html").symlink_to(tmp_path)  # listed as the link itself, never followed
-    walked = written_files(out)
-    assert len(walked) == 6
-    listing = OutputListing(out)
-    assert listing._child is not None and listing._child.started
-    assert listing.result() == walked and listing.result() is listing.result()
-    listing.close()
+    manifest = Manifest(pages={p: "k" for p in pages}, files={"pagefind/2022-05/index/x.pf_index": "k"},
+                        written=written_files(out))
+    assert len(manifest.written) == 6
 
-    dropped = OutputListing(out)
+    same = OutputCheck(out, manifest)
+    assert same._child is not None and same._child.started
+    assert same.restored() is True and same.damaged() == [] and same.damaged() is same.damaged()
+    same.close()
+
+    (out / "2022/05/b.html").write_text("被改过的页面", encoding="utf-8")
+    (out / "空 文件.html").unlink()
+    walked = damaged_files(out, manifest)
+    assert walked == ["2022/05/b.html", "空 文件.html"]
+    changed = OutputCheck(out, manifest)
+    assert changed.damaged() == walked and changed.restored() is False
+
+    dropped = OutputCheck(out, manifest)
     pid = dropped._child._pid
     dropped.close()
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # already reaped: no process left behind
 
+    unrecorded = OutputCheck(out, Manifest(pages=manifest.pages))
+    assert unrecorded._child is None and unrecorded.damaged() is None and unrecorded.restored() is False
+
     monkeypatch.delattr(os, "fork")
-    here = OutputListing(out)
-    assert not here._child.started and here.result() == walked
+    here = OutputCheck(out, manifest)
+    assert not here._child.started and here.damaged() == walked and here.restored() is False
 
 
 # --- the previous site kept as the next build's staging folder ---------------------------------------

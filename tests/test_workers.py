@@ -66,12 +66,13 @@ def test_halved_maps_here_when_the_child_fails_and_raises_what_this_process_rais
     assert halved(fails_in_child, list(range(100)), lambda v: v, lambda v: v, threshold=10) == list(range(100))
 
     def fails_here(i):
-        if os.getpid() == parent and i == 5:
+        if os.getpid() == parent:
             raise ValueError("here")
         return i
 
+    # one item a block: this process takes one of the first (the child might take all of one block)
     with pytest.raises(ValueError):
-        halved(fails_here, list(range(100)), lambda v: v, lambda v: v, threshold=10)
+        halved(fails_here, list(range(1000)), lambda v: v, lambda v: v, threshold=10, block=1)
 
 
 def test_halved_below_the_threshold_or_with_one_job_runs_here():
@@ -196,10 +197,10 @@ def test_a_build_stops_on_an_error_the_checks_found_aside(tmp_path, monkeypatch)
 
 
 def test_a_forked_result_may_run_at_a_lower_priority(tmp_path):
-    """The output/ listing waits for idle cycles: its child runs ``nice`` steps lower, this process
-    does not; the listing is the one made here."""
-    from builder.cache import written_files
-    from builder.publish import OutputListing
+    """The output/ check waits for idle cycles: its child runs ``nice`` steps lower, this process
+    does not; its answer is the one made here."""
+    from builder.cache import Manifest, written_files
+    from builder.publish import OutputCheck
     from builder.workers import ForkedResult
 
     here = os.nice(0)
@@ -209,4 +210,8 @@ def test_a_forked_result_may_run_at_a_lower_priority(tmp_path):
     (tmp_path / "2022/05").mkdir(parents=True)
     for name in ("index.html", "2022/05/a.html", "2022/05/图.png"):
         (tmp_path / name).write_bytes(b"x" * len(name))
-    assert OutputListing(tmp_path).result() == written_files(tmp_path) and len(written_files(tmp_path)) == 3
+    manifest = Manifest(pages={"index.html": "k", "2022/05/a.html": "k"}, files={"2022/05/图.png": "k"},
+                        written=written_files(tmp_path))
+    assert OutputCheck(tmp_path, manifest).damaged() == [] and len(manifest.written) == 3
+    (tmp_path / "2022/05/图.png").write_bytes(b"y")
+    assert OutputCheck(tmp_path, manifest).damaged() == ["2022/05/图.png"]
