@@ -249,48 +249,60 @@ class _Probe:
 _MEMBER = type(_Probe.x)
 
 
+_zones: dict[str, ZoneInfo] = {}
+
+
 def _tz_dec(v):
     if v is None:
         return None
     if type(v) is str:
-        try:
-            return ZoneInfo(v)
-        except (ValueError, OSError, KeyError) as exc:
-            raise CacheFormatError(f"bad time zone {v!r}") from exc
+        zone = _zones.get(v)
+        if zone is None:
+            try:
+                zone = _zones[v] = ZoneInfo(v)
+            except (ValueError, OSError, KeyError) as exc:
+                raise CacheFormatError(f"bad time zone {v!r}") from exc
+        return zone
     if type(v) is tuple and len(v) == 4 and v[0] is _E and v[1] == "z":
         return timezone(timedelta(seconds=v[2], microseconds=v[3]))
     raise CacheFormatError("bad time zone")
 
 
+def _mapping(x: tuple) -> dict:
+    items = [_dec(v) for v in x[2:]]
+    if len(items) % 2:
+        raise ValueError("odd mapping")
+    return dict(zip(items[::2], items[1::2]))
+
+
+# The tags of the built-in types (a class's tag is its "module:name", see _class), each with its decoder.
+_BUILTINS = {
+    "T": lambda x: tuple([_dec(v) for v in x[2:]]),
+    "L": lambda x: [_dec(v) for v in x[2:]],
+    "M": _mapping,
+    "D": lambda x: datetime(*x[2:9], fold=x[9], tzinfo=_tz_dec(x[10])),
+    "d": lambda x: date.fromordinal(x[2]),
+    "t": lambda x: time(*x[2:6], fold=x[6], tzinfo=_tz_dec(x[7])),
+    "T0": lambda x: timedelta(x[2], x[3], x[4]),
+    "s": lambda x: {_dec(v) for v in x[2:]},
+    "f": lambda x: frozenset(_dec(v) for v in x[2:]),
+}
+
+
 def _tagged(x: tuple):
     tag = x[1]
-    try:
-        if tag == "T":
-            return tuple([_dec(v) for v in x[2:]])
-        if tag == "L":
-            return [_dec(v) for v in x[2:]]
-        if tag == "M":
-            items = [_dec(v) for v in x[2:]]
-            if len(items) % 2:
-                raise ValueError("odd mapping")
-            return dict(zip(items[::2], items[1::2]))
-        if tag == "D":
-            return datetime(*x[2:9], fold=x[9], tzinfo=_tz_dec(x[10]))
-        if tag == "d":
-            return date.fromordinal(x[2])
-        if tag == "t":
-            return time(*x[2:6], fold=x[6], tzinfo=_tz_dec(x[7]))
-        if tag == "T0":
-            return timedelta(x[2], x[3], x[4])
-        if tag == "s":
-            return {_dec(v) for v in x[2:]}
-        if tag == "f":
-            return frozenset(_dec(v) for v in x[2:])
-    except (TypeError, ValueError, OverflowError, IndexError) as exc:
-        raise CacheFormatError(f"bad {tag!r} value") from exc
     if type(tag) is not str:
         raise CacheFormatError("bad tag")
-    cls, fields, slots = _class(tag)
+    entry = _classes.get(tag)  # a class met before: most tagged values are objects of a few classes
+    if entry is None:
+        decode = _BUILTINS.get(tag)
+        if decode is not None:
+            try:
+                return decode(x)
+            except (TypeError, ValueError, OverflowError, IndexError) as exc:
+                raise CacheFormatError(f"bad {tag!r} value") from exc
+        entry = _class(tag)
+    cls, fields, slots = entry
     if len(x) != len(fields) + 3:
         raise CacheFormatError(f"{tag}: {len(x) - 3} fields, expected {len(fields)}")
     obj = object.__new__(cls)  # no __init__/__post_init__: the values are those that were saved

@@ -257,7 +257,7 @@ class Renderer:
         self.tables.update(zip(CATALOGUE_TABLES, (
             self.catalogue.interpretations, self.catalogue.originals,
             {(facet.kind, value): path for facet in self.catalogue.facets for value, path, _entries in facet.values})))
-        self.values = pagedeps.SiteValues(self.by_source, self.tables, site.versions, jobs=jobs)
+        self.values = pagedeps.SiteValues(self.by_source, self.tables, site.versions)
         self._templates: dict[str, jinja2.Template] = {}
         self._nav_by_dir: dict[str, list[NavLink]] = {}
         self._common_keys: dict[str, str] = {}

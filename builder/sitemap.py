@@ -32,8 +32,7 @@ def page_dates(site: Site, search: bool = True, catalogue=None) -> dict[str, dat
 
     overall = newest(every)
     put(urls.HOME, overall)
-    for entry, when in lastmod.items():
-        put(entry.path, when)
+    dates.update(zip([e.path for e in every], lastmod.values()))  # an entry's date is never None
     size = config.page_size
     for category in config.categories:
         entries = site.by_category[category.name]
@@ -76,8 +75,10 @@ def sitemap_xml(site: Site, extra: dict[str, datetime | None] | None = None, sea
         dates[path] = when or dates[urls.HOME]
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-    for path in sorted(dates):
-        loc = escape(urls.absolute(site.config.base_url, path))
+    base = site.config.base_url
+    prefix = escape(base)
+    for path in sorted(dates):  # a notice's path below a folder is itself as an absolute URL's tail
+        loc = prefix + path if "/" in path and urls.is_plain(path) else escape(urls.absolute(base, path))
         lines.append(f"  <url><loc>{loc}</loc><lastmod>{dates[path].isoformat(timespec='seconds')}</lastmod></url>")
     lines.append("</urlset>")
     return ("\n".join(lines) + "\n").encode("utf-8")

@@ -68,6 +68,11 @@ def _relative(directory: str, target: str) -> str:
     return rel if _PLAIN.fullmatch(rel) else quote(rel, safe="/._-~")
 
 
+def is_plain(path: str) -> bool:
+    """Whether ``path`` is the same quoted as not (and so holds nothing HTML escapes either)."""
+    return _PLAIN.fullmatch(path) is not None
+
+
 def absolute(base_url: str, target: str) -> str:
     if target.endswith("index.html") and target.count("/") == 0:
         target = ""
