@@ -19,6 +19,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
+from itertools import chain
 from datetime import datetime
 from pathlib import Path
 
@@ -233,7 +234,8 @@ def _check_site(site: Site, options: BuildOptions, reporter: Reporter, cache: Bu
     :func:`_checks_aside`)."""
     reporter.stage("编辑检查（错敏字、链接、栏目）")
     found = checked.result() if checked is not None else checks.check_site(site, cache, options.jobs)
-    merged = [*set(site.diagnostics) | set(found)]
+    # the same finding twice is reported once (keyed by its fields: hashed in C, not by the generated __hash__)
+    merged = [*{DIAGNOSTIC_FIELDS(d): d for d in chain(site.diagnostics, found)}.values()]
     if plan is not None:
         merged += plan.diagnostics
     site.diagnostics = sorted(merged, key=DIAGNOSTIC_FIELDS)

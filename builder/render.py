@@ -200,13 +200,15 @@ _HREF_RE = re.compile(r'(src|href)="([^"]*)"')
 _FIRST_IMG = re.compile(r'<img\s[^>]*?src="([^"]*)"')
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class PageJob:
     """One HTML page to write: ``Renderer.run(job)`` renders it.
 
     ``static`` digests the template, the path, the fingerprint and the page's context by identity;
     ``key`` adds the current values of what the page read when it was last rendered ("" when
     there is no such record): a key equal to the stored one means the bytes would be the same.
+    One job a page, compared and hashed by identity: not frozen, planning makes one for each of a
+    site's pages every build (a frozen one took ~0.05 s longer at 100,000 notices).
     """
 
     path: str
