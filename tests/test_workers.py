@@ -68,9 +68,10 @@ def test_halved_maps_here_when_the_child_fails_and_raises_what_this_process_rais
     def fails_here(i):
         if os.getpid() == parent:
             raise ValueError("here")
+        time.sleep(0.005)  # a slow child: this process takes a block long before the child has taken all 1,000
         return i
 
-    # one item a block: this process takes one of the first (the child might take all of one block)
+    # one item a block (with a few blocks, a child scheduled first could take them all)
     with pytest.raises(ValueError):
         halved(fails_here, list(range(1000)), lambda v: v, lambda v: v, threshold=10, block=1)
 
