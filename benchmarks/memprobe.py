@@ -9,7 +9,7 @@ The arguments after the options are ``build.py``'s.  ``--trace STAGE``: run unde
 and, when a stage whose name contains STAGE begins (e.g. ``写入其他文件``, after rendering),
 print the biggest allocation sites (file:line, MB, objects) still alive; this slows the build
 down several times and adds its own memory to the RSS figures.  Worker processes (parsing,
-checks, rendering, Pagefind) are not counted: this is the main process only.  Standard library only.
+checks, rendering, search index) are not counted: this is the main process only.  Standard library only.
 """
 
 from __future__ import annotations

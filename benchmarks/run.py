@@ -27,7 +27,7 @@ Scenarios, each run K times, tools interleaved (A B C A B C ...):
 
 Wall time: perf_counter around spawn..reap.  Peak memory, two figures:
   tree     the peak over time of the summed PSS (proportional set size, /proc/PID/smaps_rollup)
-           of every process of the run's session (the tool, its worker processes, Pagefind
+           of every process of the run's session (the tool, its worker processes, search index
            processes running together), sampled every 50 ms or, for a large tree, less often
            (each sample may cost at most 5 % of one core: reading smaps_rollup walks the page
            tables, ~13 ms per 700 MB process; memory_samples and sampler_cpu_s in the JSON say
@@ -83,7 +83,7 @@ default_category: 要闻动态
 
 ALL_TOOLS = ("ours", "ours-site", "pelican", "hugo")
 # "ours-site" is the same builder and corpus with the two stages Pelican and Hugo do not
-# have switched off (loudspeaker scripts, Pagefind search index): a like-for-like row.
+# have switched off (loudspeaker scripts, site search index): a like-for-like row.
 SITE_ONLY_EXTRA = "broadcast: {enabled: false}\nsearch: {enabled: false}\n"
 ALL_SCENARIOS = ("cold", "no-change", "one-edit")
 SCENARIO_CN = {"cold": "冷构建 cold", "no-change": "无改动重建 no-change",

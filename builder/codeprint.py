@@ -33,7 +33,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent
 # Distributions whose code decides output bytes (Markdown and HTML rendering, escaping, feeds,
 # YAML reading, pinyin slugs and readings, the search index).
-LIBRARIES = ("Markdown", "Jinja2", "MarkupSafe", "feedgen", "nh3", "pypinyin", "PyYAML", "lxml", "pagefind")
+LIBRARIES = ("Markdown", "Jinja2", "MarkupSafe", "feedgen", "nh3", "pypinyin", "PyYAML", "lxml", "numpy")
 
 _IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)|import[ \t]+([^\n#;]+))",
                      re.MULTILINE)

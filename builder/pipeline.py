@@ -37,11 +37,11 @@ from .site import Site, build_now, discover, load_site
 
 PARALLEL_RENDER = 600  # pages; below this a worker pool costs more than it saves
 PREFETCH_MIN = 2000  # pages; from this size on, output/ is hard-linked into staging in the background
-SEARCH_DIR = "pagefind/"
+SEARCH_DIR = "search/"
 
 
 def _search_enabled(site: Site) -> bool:
-    """The Pagefind stage runs unless site.yaml says ``search: {enabled: false}``."""
+    """The search stage runs unless site.yaml says ``search: {enabled: false}``."""
     return site.config.search.enabled
 
 
@@ -56,8 +56,8 @@ class BuildOptions:
     now: datetime | None = None
     use_cache: bool = True
     audio: bool = False  # render broadcast scripts to WAV with espeak-ng
-    # False (serve's preview): keep the last search index when notices change instead of running
-    # Pagefind over every notice page again (~75 s at 10,000 notices); a real build re-indexes.
+    # False (serve's preview): keep the last search index when notices change instead of indexing
+    # the changed shards again; a real build re-indexes.
     fresh_search: bool = True
     exits_after: bool = False  # the command line: the process exits right after (see _leave_for_exit)
 
@@ -167,7 +167,7 @@ class StageFingerprints:
     pages: str  # HTML pages (and the page keys' validity: what a page read last time)
     feeds: str  # RSS / Atom
     broadcast: str  # broadcast/ (scripts, playlists, SSML, CAP, the broadcaster's page)
-    search: str  # pagefind/ (its shards are also keyed by the pages' keys)
+    search: str  # search/ (its shards are also keyed by the pages' keys)
 
     def as_dict(self) -> dict:
         return {"pages": self.pages, "feeds": self.feeds, "broadcast": self.broadcast, "search": self.search}
@@ -526,7 +526,7 @@ def _build_loaded(options: BuildOptions, reporter: Reporter, cache: BuildCache, 
     if (early is not None and same and search_on and options.fresh_search
             and not any(d.level == "error" for d in plan.diagnostics)):
         # Before the editorial checks are in (~1 s at 100,000 notices): they cannot change a page. If
-        # they find an error, the build stops and closing ``early`` stops Pagefind.
+        # they find an error, the build stops and closing ``early`` stops the index processes.
         _index_early(early, site, renderer, manifest, options, stages.pages, stages.search)
     from .broadcast import script as broadcast
     from .broadcast.outputs import INDEX_PAGE as BROADCAST_PAGE, broadcast_files, lastmod, render_audio
@@ -613,23 +613,17 @@ def _build_loaded(options: BuildOptions, reporter: Reporter, cache: BuildCache, 
     shards_todo: list = []
     shards_all: list = []
     if search_on:
-        from .search import LISTING, MEMORY_BUDGET_MB, pagefind_available, plan_shards, shard_of
-
-        budget_mb = site.config.search.memory_mb or MEMORY_BUDGET_MB
+        from .search import LISTING, plan_shards, shard_of
 
         # A page to render counts as changed here; the shards are keyed by the rendered keys below.
         shards_all = plan_shards([(job.path, pages[job.path] if job not in todo_set else "") for job in jobs
-                                  if job.method == "notice_page"], budget_mb=budget_mb, salt=stages.search)
+                                  if job.method == "notice_page"], salt=stages.search)
         search_key = digest(stages.search, [s.key for s in shards_all])
         old_index = {p: k for p, k in old_files.items() if p.startswith(SEARCH_DIR)}
         if manifest is not None and old_index and manifest.search_key != search_key and not options.fresh_search:
             files.update(old_index)  # a preview: the last index is good enough
             new_manifest.search_stale = True
             search_key = manifest.search_key  # what the carried-over index was built from
-        elif not pagefind_available():
-            from .search import UNAVAILABLE
-
-            notes.append("警告：" + UNAVAILABLE)
         else:
             by_shard: dict[str, dict[str, str]] = {}
             for p, k in old_index.items():
@@ -670,7 +664,7 @@ def _build_loaded(options: BuildOptions, reporter: Reporter, cache: BuildCache, 
         if shards_todo:  # the same shards, now keyed by the pages as rendered
             redo = {s.name for s in shards_todo}
             shards_all = plan_shards([(job.path, pages[job.path]) for job in jobs if job.method == "notice_page"],
-                                     budget_mb=budget_mb, salt=stages.search)
+                                     salt=stages.search)
             shards_todo = [s for s in shards_all if s.name in redo]
             search_key = digest(stages.search, [s.key for s in shards_all])
         reporter.stage("写入其他文件")
@@ -679,9 +673,9 @@ def _build_loaded(options: BuildOptions, reporter: Reporter, cache: BuildCache, 
                 staging.copy(path, data)
             else:
                 staging.write(path, data)
-        if shards_all and LISTING not in files and pagefind_available():
+        if shards_all and LISTING not in files:
             _search_stage(site, staging, shards_all, shards_todo, files, search_key, result, reporter, options.jobs,
-                          early, published=options.output_dir if manifest is not None else None)
+                          early)
         new_manifest.search_key = search_key
         reporter.stage("发布")
         cache.forget_manifest()  # until the swap succeeds, no manifest describes output/
@@ -730,17 +724,16 @@ def _leave_for_exit(options: BuildOptions, tables: dict) -> None:
 
 
 def _search_stage(site: Site, staging: Staging, shards_all: list, shards_todo: list, files: dict[str, str],
-                  search_key: str, result: BuildResult, reporter: Reporter, jobs: int | None, early=None,
-                  published: Path | None = None) -> None:
+                  search_key: str, result: BuildResult, reporter: Reporter, jobs: int | None, early=None) -> None:
     """Re-index the shards whose pages changed (or take what ``early`` indexed of them), then write
-    the shard listing; ``published``: the last output, whose bundles seed the new ones."""
+    the shard listing."""
     from .search import LISTING, MEMORY_BUDGET_MB, build_shards, listing
 
     ahead = len(early.started & {s.name for s in shards_todo}) if early is not None else 0
     reporter.stage(f"生成站内搜索索引（{len(shards_todo)} / {len(shards_all)} 个分片"
                    + (f"，{ahead} 个已在编辑检查前开始）" if ahead else "）"))
     index = build_shards(Path(staging.dir), shards_todo, jobs, site.config.search.memory_mb or MEMORY_BUDGET_MB,
-                         early, published)
+                         early)
     staging.files += index.files
     staging.bytes += index.bytes
     if index.warning:
@@ -749,7 +742,7 @@ def _search_stage(site: Site, staging: Staging, shards_all: list, shards_todo: l
     present = {p.split("/")[1] for p in files if p.startswith(SEARCH_DIR) and p.count("/") > 1}
     built = [s for s in shards_all if s.name in present]
     if built:
-        staging.write(LISTING, listing(built))
+        staging.write(LISTING, listing(Path(staging.dir), built))
         files[LISTING] = search_key if len(built) == len(shards_all) else ""
 
 
@@ -766,10 +759,10 @@ def _index_early(early, site: Site, renderer, manifest: Manifest, options: Build
     in as many shards as may run at once; :meth:`search.EarlyIndex.take` checks afterwards
     that the index covers exactly what was written.
     """
-    from .search import MEMORY_BUDGET_MB, concurrent_processes, pagefind_available, plan_shards
+    from .search import MEMORY_BUDGET_MB, concurrent_processes, plan_shards
 
     changed = renderer.values.changed(manifest.owner_versions)
-    if not changed or not pagefind_available():
+    if not changed:
         return
     reads, pages = manifest.page_reads, manifest.pages
     entries = site.entries
@@ -788,7 +781,7 @@ def _index_early(early, site: Site, renderer, manifest: Manifest, options: Build
         jobs = [job for job in jobs if job.key != pages.get(job.path)]
         if not jobs:
             return
-        shards = plan_shards([(entry.path, "") for entry in entries], budget_mb=budget_mb, salt=salt)
+        shards = plan_shards([(entry.path, "") for entry in entries], salt=salt)
         todo = [s for s in shards if any(s.holds(job.path) for job in jobs)]
         if len(todo) > concurrent_processes(todo, options.jobs, budget_mb):
             return  # not all at once within the budget: the ordinary search stage does better

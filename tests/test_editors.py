@@ -209,7 +209,7 @@ def test_government_meta_set_and_footer_marks(tmp_path):
     (site / "site.yaml").write_text(config, encoding="utf-8")
     out = tmp_path / "out"
     assert run_build("--site", str(site), "--output", str(out)).returncode == 0
-    pages = sorted(p for p in out.rglob("*.html") if "broadcast" not in p.parts and "pagefind" not in p.parts)
+    pages = sorted(p for p in out.rglob("*.html") if "broadcast" not in p.parts and "search" not in p.parts)
     assert len(pages) > 20
     for path in pages:
         page = path.read_text(encoding="utf-8")
@@ -259,7 +259,7 @@ def _example_copy(tmp_path: Path) -> Path:
 
 
 def test_withdrawn_notice_leaves_every_list_feed_sitemap_search_and_playlist(tmp_path):
-    import gzip
+    from support.searchreader import Index
 
     site = _example_copy(tmp_path)
     out = tmp_path / "out"
@@ -271,7 +271,7 @@ def test_withdrawn_notice_leaves_every_list_feed_sitemap_search_and_playlist(tmp
     page = (out / "2026/11/shangdian-tingdian.html").read_text(encoding="utf-8")
     assert "撤稿说明" in page and "检修计划调整，停电取消，以供电公司新通知为准" in page
     assert "2026-11-27 15:00" in page and "10千伏尚店线" not in page  # the body is gone
-    assert '<meta name="robots" content="noindex">' in page and "data-pagefind-body" not in page
+    assert '<meta name="robots" content="noindex">' in page and "data-search-body" not in page
     mentions = {"shangdian-tingdian", "关于尚店镇部分村组计划停电的通知"}
     was = {p.relative_to(tmp_path / "before").as_posix() for p in (tmp_path / "before").rglob("*")
            if p.is_file() and p.suffix in (".html", ".xml", ".txt", ".json")
@@ -288,8 +288,9 @@ def test_withdrawn_notice_leaves_every_list_feed_sitemap_search_and_playlist(tmp
             assert not any(m in text for m in mentions), path
     assert not (out / "broadcast/shangdian-tingdian.txt").exists()
     assert not list(out.rglob("shangdian-tingdian.cap.xml"))
-    for fragment in out.glob("pagefind/**/*.pf_fragment"):
-        assert b"shangdian-tingdian" not in gzip.decompress(fragment.read_bytes())
+    indexed = [d[0] for s in Index(out).listing["shards"] for d in Index(out).docs(s["name"])]
+    assert indexed and "2026/11/shangdian-tingdian.html" not in indexed
+    assert Index(out).search("尚店线") == []
 
 
 def test_corrections_are_shown_newest_first_and_set_updated(tmp_path):

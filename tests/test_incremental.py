@@ -269,7 +269,7 @@ def test_a_stage_switched_off_publishes_nothing(tmp_path, config):
         assert "broadcast/index.html" in files and "broadcast/index.json" in files
         assert "broadcast/index.html" in sitemap and 'href="../../broadcast/index.html"' in pages
     if search_off:
-        assert not [f for f in files if f.startswith("pagefind/") or f in ("search.html", "static/js/search.js")]
+        assert not [f for f in files if f.startswith("search/") or f in ("search.html", "static/js/search.js")]
         assert "search.html" not in pages and "search.html" not in sitemap
     else:
         assert "search.html" in files and "search.html" in sitemap and 'href="search.html"' in pages

@@ -518,7 +518,7 @@ def test_output_damaged_while_the_content_also_changed_is_verified_once_the_site
     (out / "2022/05/news-2.html").write_text("tampered", encoding="utf-8")
     (out / "2022/06/doc.html").unlink()
     (out / "feed.xml").write_text("tampered", encoding="utf-8")
-    index = next((out / "pagefind").rglob("*.pf_fragment"), None)
+    index = next((out / "search").rglob("*.bin"), None)
     if index is not None:
         index.write_bytes(b"tampered")
     result = run_build("--site", str(site), "--output", str(out))

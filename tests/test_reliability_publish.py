@@ -303,11 +303,11 @@ def test_output_is_checked_against_the_record_by_a_child_process_and_a_dropped_c
 
     out = tmp_path / "out"
     pages = ("index.html", "2022/05/a.html", "2022/05/b.html", "空 文件.html")
-    for rel in (*pages, "pagefind/2022-05/index/x.pf_index"):
+    for rel in (*pages, "search/2022-05/1.bin"):
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
         (out / rel).write_text(rel, encoding="utf-8")
     (out / "link.html").symlink_to(tmp_path)  # listed as the link itself, never followed
-    manifest = Manifest(pages={p: "k" for p in pages}, files={"pagefind/2022-05/index/x.pf_index": "k"},
+    manifest = Manifest(pages={p: "k" for p in pages}, files={"search/2022-05/1.bin": "k"},
                         written=written_files(out))
     assert len(manifest.written) == 6
 

@@ -39,7 +39,7 @@ from .messages import CONFIG_FILE, key_line, nearest, unknown_key  # noqa: F401 
 from .search import SearchSettings, XxgkSettings, parse_search, parse_xxgk
 from .terms import Term, parse_terms
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
-RESERVED_SLUGS = {"tags", "archives", "static", "files", "broadcast", "pagefind", "search", "xxgk"}
+RESERVED_SLUGS = {"tags", "archives", "static", "files", "broadcast", "search", "xxgk"}
 
 
 @dataclass(frozen=True)

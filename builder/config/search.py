@@ -1,4 +1,4 @@
-"""The ``search:`` (Pagefind stage) and ``xxgk:`` (政府信息公开) sections of site.yaml."""
+"""The ``search:`` (site search index) and ``xxgk:`` (政府信息公开) sections of site.yaml."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ XXGK_KEYS = {"index_prefix"}
 
 @dataclass(frozen=True)
 class SearchSettings:
-    """``search:`` — the Pagefind stage."""
+    """``search:`` — the site search index (builder/search.py)."""
 
     enabled: bool = True  # False only for ``search: {enabled: false}``
-    memory_mb: int = 0  # all Pagefind processes of one build together; 0: the builder's default
+    memory_mb: int = 0  # all index processes of one build together; 0: the builder's default
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ def _build(site_dir: Path, out: Path) -> None:
     result = subprocess.run([sys.executable, str(REPO / "build.py"), "--site", str(site_dir), "--output", str(out)],
                             capture_output=True, text=True, encoding="utf-8", env=env, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert "警告：未安装 Pagefind" not in result.stderr, "the browser suite needs the Pagefind search index"
+    assert "警告" not in result.stderr, result.stderr
 
 
 @pytest.fixture(scope="session")

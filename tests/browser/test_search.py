@@ -1,4 +1,4 @@
-"""站内搜索 in the browser: Pagefind finds Chinese words inside running text; without JavaScript the page says so."""
+"""站内搜索 in the browser: the site's index finds Chinese words inside running text; without JavaScript the page says so."""
 
 from __future__ import annotations
 
@@ -79,9 +79,9 @@ def test_without_javascript_the_page_points_to_the_site_map(browser, served):
 
 
 def test_a_query_finds_notices_from_the_oldest_and_the_newest_year(browser, served):
-    """The index is sharded by year (builder/search.py); the page merges every shard."""
-    listing = json.loads((served.root / "site" / "pagefind" / "shards.json").read_text(encoding="utf-8"))
-    assert len(listing["shards"]) >= 3 and listing["shards"][0].startswith("2026")  # newest first
+    """The index is sharded by year (builder/search.py); a query looks in every shard."""
+    listing = json.loads((served.root / "site" / "search" / "index.json").read_text(encoding="utf-8"))
+    assert len(listing["shards"]) >= 3 and listing["shards"][0]["name"].startswith("2026")  # newest first
     results = search(browser, served, "舞钢市")
     years = {r["href"].split("/")[-3] for r in results}
     assert {"2020", "2026"} <= years, results
@@ -106,7 +106,7 @@ def test_after_a_one_edit_build_the_new_word_is_found(browser, tmp_path):
     notice = site / "content" / "2020" / "03" / "shuiziyuan-guanli.md"
     notice.write_text(notice.read_text(encoding="utf-8") + f"\n本市将于五月举办{word}，欢迎市民参加。\n",
                       encoding="utf-8")
-    untouched = out / "pagefind" / "2026-11" / "pagefind-entry.json"
+    untouched = out / "search" / "2026-11" / "lengths.bin"
     inode = untouched.stat().st_ino
     log = build()
     assert "生成站内搜索索引（1 / 3 个分片，1 个已在编辑检查前开始）" in log, log  # indexed ahead (EarlyIndex)
@@ -117,7 +117,7 @@ def test_after_a_one_edit_build_the_new_word_is_found(browser, tmp_path):
 
 
 def test_a_month_indexed_in_parts_is_searched_whole(browser, tmp_path, monkeypatch):
-    """A month with more notices than one Pagefind process may hold is indexed in parts
+    """A month with more notices than one shard may hold is indexed in parts
     (``2026-11-p1`` …, builder/search.py): forced here with room for one page per process,
     the search page merges the parts, and each notice of the month is found."""
     from datetime import datetime, timezone
@@ -126,12 +126,12 @@ def test_a_month_indexed_in_parts_is_searched_whole(browser, tmp_path, monkeypat
     from builder.pipeline import BuildOptions, build
     from builder.report import Reporter
 
-    monkeypatch.setattr(search_stage, "largest_shard", lambda budget_mb=0: 1)
+    monkeypatch.setattr(search_stage, "largest_shard", lambda: 1)
     site = copy_example_site(tmp_path / "src")
     now = datetime.fromtimestamp(int(EXAMPLE_EPOCH), tz=timezone.utc)
     build(BuildOptions(site_dir=site, output_dir=tmp_path / "parts", now=now), Reporter())
-    listing = json.loads((tmp_path / "parts" / "pagefind" / "shards.json").read_text(encoding="utf-8"))
-    assert len([s for s in listing["shards"] if s.startswith("2026-11-p")]) >= 2, listing
+    listing = json.loads((tmp_path / "parts" / "search" / "index.json").read_text(encoding="utf-8"))
+    assert len([s for s in listing["shards"] if s["name"].startswith("2026-11-p")]) >= 2, listing
     with serve_directory(tmp_path) as base:
         served = Served(tmp_path, base)
         cold_wave = search(browser, served, "寒潮", build="parts")
