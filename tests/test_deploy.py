@@ -380,7 +380,7 @@ def test_chromium_on_the_deployed_site_csp_breaks_nothing(ssh_site, tmp_path):
             assert page.evaluate("document.styleSheets.length") >= 1
         assert page.evaluate("getComputedStyle(document.querySelector('.skip-link')).position") == "absolute"
 
-        # search: Pagefind's WebAssembly runs under the CSP ('wasm-unsafe-eval') and finds the notice
+        # search: the search page reads its index under the CSP and finds the notice
         page.goto(url + "search.html?q=" + urllib.request.quote("停水"), wait_until="load")
         page.wait_for_selector("#search-results li", timeout=30000)
         assert page.evaluate("window.__csp") == []

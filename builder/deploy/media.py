@@ -41,7 +41,6 @@ NAME_TYPES = {
 SHORT = "no-cache"  # revalidate every time: an emergency notice must show at once
 DAY = 86400
 STATIC_AGE = 7 * DAY  # static/ and files/: names carry no content hash, so not "immutable"
-IMMUTABLE = "public, max-age=31536000, immutable"  # Pagefind's content-hashed index chunks
 
 
 def content_type(path: str) -> str:
@@ -58,8 +57,6 @@ def content_type(path: str) -> str:
 
 
 def cache_control(path: str) -> str:
-    if path.startswith(("pagefind/fragment/", "pagefind/index/")) or path.endswith(".pf_meta"):
-        return IMMUTABLE
     if path.startswith(("static/", "files/")) or path.endswith(".wav"):
         return f"public, max-age={STATIC_AGE}"
     return SHORT
@@ -83,6 +80,6 @@ def upload_rank(path: str) -> int:
         return 1
     if path.startswith("broadcast/") and name.endswith(".json") or path.startswith("broadcast/daily/"):
         return 2
-    if path.startswith("pagefind/") and (name == "pagefind-entry.json" or name.endswith(".js")):
+    if path == "search/index.json":  # the search index's listing, after the shards it lists
         return 1
     return 0
