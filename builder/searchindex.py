@@ -11,13 +11,15 @@ What is indexed is what the reader sees: the ``data-search-body`` element of eac
 page (its ``h1`` weighs ``TITLE_WEIGHT`` times), without what is marked ``data-search-ignore``.
 A shard's files are a pure function of its pages: the same pages give the same bytes.
 
-The terms of a shard are spread over bucket files (about one per four pages) by a hash of the term, so a query fetches
-one small file per term and shard.  Each file lists its terms, and for each term the pages that
-contain it (numbers within the shard) and its weight there; ``lengths.bin`` has each page's length
-(for BM25), ``docs-<k>.json`` the address, title and date of 128 pages at a time.
+The terms of a shard are spread over bucket files (about one per eight pages) by a hash of the
+term, so a query fetches one small file per term and shard.  Each file lists its terms, and for
+each term the pages that contain it (numbers within the shard) and its weight there;
+``lengths.bin`` has each page's length (for BM25), ``docs-<k>.json`` the address, title and date
+of 128 pages at a time.
 
-Run as ``python -m builder.searchindex`` with a JSON job on stdin (``{"site": folder, "out": folder,
-"pages": [paths under site]}``): the search stage runs one such process per shard, several at once.
+Run as ``python -m builder.searchindex`` with a JSON job on stdin (``{"shards": [{"site": folder,
+"out": folder, "pages": [paths under site]}, …]}``): the search stage deals the shards to as many
+such processes as may run at once.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from typing import Iterable
 import numpy as np
 
 FORMAT = 1
-MAX_BUCKETS = 1024
+MAX_BUCKETS = 512
 CHUNK = 128  # pages per docs-<k>.json
 TITLE_WEIGHT = 10
 MAX_WEIGHT = 63  # six bits of the sort key
@@ -46,7 +48,8 @@ _WORD = np.zeros(0x110000, dtype=bool)
 for _lo, _hi in WORD_RANGES:
     _WORD[_lo:_hi] = True
 
-_ARTICLE = re.compile(r"<article\b[^>]*\bdata-(?:search|pagefind)-body\b[^>]*>(.*?)</article\s*>", re.S | re.I)
+_ARTICLE = re.compile(r"<article\b[^>]*\bdata-(?:search|pagefind)-body\b[^>]*>", re.I)
+_ARTICLE_END = re.compile(r"</article\s*>", re.I)
 _IGNORED = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)\b[^>]*\bdata-(?:search|pagefind)-ignore\b[^>]*>", re.I)
 _H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.S | re.I)
 _TIME = re.compile(r"<time\b[^>]*\bdatetime=\"(\d{4}-\d{2}-\d{2})", re.I)
@@ -86,7 +89,10 @@ def page_text(page: str) -> tuple[str, str, str] | None:
     found = _ARTICLE.search(page)
     if found is None:
         return None
-    body = _drop_ignored(found.group(1))
+    end = _ARTICLE_END.search(page, found.end())
+    if end is None:
+        return None
+    body = _drop_ignored(page[found.end():end.start()])
     date = _TIME.search(body)
     title = ""
     heading = _H1.search(body)
@@ -147,8 +153,11 @@ class _Normalizer:
         odd = a[~self.simple[a]]
         if len(odd) == 0:
             return self.table[a]
-        if all(cp in self.expand for cp in odd.tolist()):
-            a = np.frombuffer(text.translate(self.expand).encode("utf-32-le"), dtype=np.uint32)
+        odd = set(odd.tolist())
+        if odd.issubset(self.expand):
+            for cp in odd:  # usually one or two (Ⅳ, ℃): str.replace beats str.translate's lookup per character
+                text = text.replace(chr(cp), self.expand[cp])
+            a = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
             new = a[~self.known[a]]
             if len(new):
                 self._learn(new)
@@ -172,10 +181,12 @@ def terms(text: str) -> tuple[np.ndarray, int]:
 
 
 def buckets_for(pages: int) -> int:
-    """Bucket files of a shard of ``pages`` pages: a power of two, about one per four pages (a
-    bucket then holds ~20 KB of postings), at least 8, at most ``MAX_BUCKETS``."""
+    """Bucket files of a shard of ``pages`` pages: a power of two, about one per eight pages (a bucket
+    then holds ~35 KB of postings, ~7 KB gzipped), at least 8, at most ``MAX_BUCKETS``.  Fewer files
+    would make each query fetch more; more files cost the build (creating a file is the costliest
+    part of writing a small one)."""
     buckets = 8
-    while buckets < pages // 4 and buckets < MAX_BUCKETS:
+    while buckets < pages // 8 and buckets < MAX_BUCKETS:
         buckets *= 2
     return buckets
 
@@ -272,8 +283,8 @@ def write_shard(site: Path, out: Path, pages: list[str]) -> int:
 
 
 def main() -> int:
-    job = json.load(sys.stdin)
-    pages = write_shard(Path(job["site"]), Path(job["out"]), list(job["pages"]))
+    jobs = json.load(sys.stdin)["shards"]
+    pages = [write_shard(Path(job["site"]), Path(job["out"]), list(job["pages"])) for job in jobs]
     print(json.dumps({"pages": pages}))
     return 0
 
