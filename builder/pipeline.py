@@ -187,7 +187,8 @@ def stage_fingerprints(site_dir: Path, config, include_drafts: bool, audio: bool
         feeds=digest(common, code_digest("builder.feeds"), core),
         broadcast=digest(common, code_digest("builder.broadcast.outputs"), templates, core, repr(config.broadcast),
                          audio, _yaml_digest(site_dir, with_site_yaml=False)),
-        search=digest(common, code_digest("builder.search"), repr(config.search)),
+        # builder.searchindex runs in processes of its own (python -m): named here, since nothing imports it.
+        search=digest(common, code_digest("builder.search", "builder.searchindex"), repr(config.search)),
     )
 
 
@@ -613,7 +614,7 @@ def _build_loaded(options: BuildOptions, reporter: Reporter, cache: BuildCache, 
     shards_todo: list = []
     shards_all: list = []
     if search_on:
-        from .search import LISTING, plan_shards, shard_of
+        from .search import LISTING, index_available, plan_shards, shard_of
 
         # A page to render counts as changed here; the shards are keyed by the rendered keys below.
         shards_all = plan_shards([(job.path, pages[job.path] if job not in todo_set else "") for job in jobs
@@ -624,6 +625,10 @@ def _build_loaded(options: BuildOptions, reporter: Reporter, cache: BuildCache, 
             files.update(old_index)  # a preview: the last index is good enough
             new_manifest.search_stale = True
             search_key = manifest.search_key  # what the carried-over index was built from
+        elif not index_available():
+            from .search import UNAVAILABLE
+
+            notes.append("警告：" + UNAVAILABLE)
         else:
             by_shard: dict[str, dict[str, str]] = {}
             for p, k in old_index.items():
@@ -673,7 +678,7 @@ def _build_loaded(options: BuildOptions, reporter: Reporter, cache: BuildCache, 
                 staging.copy(path, data)
             else:
                 staging.write(path, data)
-        if shards_all and LISTING not in files:
+        if shards_all and LISTING not in files and index_available():
             _search_stage(site, staging, shards_all, shards_todo, files, search_key, result, reporter, options.jobs,
                           early)
         new_manifest.search_key = search_key
@@ -738,6 +743,10 @@ def _search_stage(site: Site, staging: Staging, shards_all: list, shards_todo: l
     staging.bytes += index.bytes
     if index.warning:
         result.notes.append("警告：" + index.warning)
+    if shards_todo and not index.warning and index.pages == 0:
+        from .search import NO_TEXT
+
+        result.notes.append("警告：" + NO_TEXT)
     files.update(index.written)
     present = {p.split("/")[1] for p in files if p.startswith(SEARCH_DIR) and p.count("/") > 1}
     built = [s for s in shards_all if s.name in present]

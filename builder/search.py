@@ -45,6 +45,21 @@ INDEX_PAGE_MB = 0.05
 MEMORY_BUDGET_MB = 1024  # all index processes of one build together (site.yaml search.memory_mb)
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
+UNAVAILABLE = ("未安装 numpy，本次没有生成站内搜索索引（搜索页会提示读者使用网站地图）。"
+               "安装方法：python3 -m pip install -r requirements.txt")
+NO_TEXT = ("公告页中没有带 data-search-body 属性的正文元素，站内搜索找不到任何公告。"
+           "请在 templates/notice.html 的正文元素上加 data-search-body（见 docs/search-index.md）。")
+
+
+def index_available() -> bool:
+    """Whether the index processes can run (they need numpy; this process does not import it)."""
+    from importlib.util import find_spec
+
+    try:
+        return find_spec("numpy") is not None
+    except (ImportError, ValueError):  # ValueError: sys.modules["numpy"] is None
+        return False
+
 
 @dataclass(frozen=True)
 class Shard:
@@ -163,7 +178,7 @@ def plan_shards(notice_pages: list[tuple[str, str]], size: int | None = None, sa
             size = min(size * 2, cap)
             groups = _group(months, size, alone)
     from .cache import digest
-    from .searchindex import FORMAT
+    from .searchformat import FORMAT
 
     shards = []
     for group in groups:
@@ -186,7 +201,7 @@ def plan_shards(notice_pages: list[tuple[str, str]], size: int | None = None, sa
 def listing(site_dir: Path, shards: list[Shard]) -> bytes:
     """search/index.json: the shards indexed under ``site_dir``, newest first, each with its pages and
     characters (for the search page's ranking)."""
-    from .searchindex import listing as encode
+    from .searchformat import listing as encode
 
     counts = []
     for shard in reversed(shards):

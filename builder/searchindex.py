@@ -35,12 +35,7 @@ from typing import Iterable
 
 import numpy as np
 
-FORMAT = 1
-MAX_BUCKETS = 512
-CHUNK = 128  # pages per docs-<k>.json
-TITLE_WEIGHT = 10
-MAX_WEIGHT = 63  # six bits of the sort key
-MAX_PAGES = 65_535  # page numbers are uint16 in the bucket files
+from .searchformat import CHUNK, MAX_PAGES, MAX_WEIGHT, TITLE_WEIGHT, buckets_for
 
 # Word characters: ASCII digits and (lower-cased) letters, and the CJK ideographs of the BMP.
 WORD_RANGES = ((0x30, 0x3A), (0x61, 0x7B), (0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
@@ -180,17 +175,6 @@ def terms(text: str) -> tuple[np.ndarray, int]:
     return np.concatenate((single, pairs)), len(single)
 
 
-def buckets_for(pages: int) -> int:
-    """Bucket files of a shard of ``pages`` pages: a power of two, about one per eight pages (a bucket
-    then holds ~35 KB of postings, ~7 KB gzipped), at least 8, at most ``MAX_BUCKETS``.  Fewer files
-    would make each query fetch more; more files cost the build (creating a file is the costliest
-    part of writing a small one)."""
-    buckets = 8
-    while buckets < pages // 8 and buckets < MAX_BUCKETS:
-        buckets *= 2
-    return buckets
-
-
 def bucket_of(term: np.ndarray, buckets: int) -> np.ndarray:
     """The bucket of each term (``c1 << 16 | c2``): a 32-bit mix of it (the finalizer of MurmurHash3,
     multiplications modulo 2**32), modulo ``buckets`` (a power of two)."""
@@ -264,22 +248,16 @@ def index_pages(pages: Iterable[tuple[str, str]]) -> dict[str, bytes]:
     return files
 
 
-def listing(shards: list[tuple[str, int, int]]) -> bytes:
-    """search/index.json: the format and the shards (name, pages, characters), newest first."""
-    return (json.dumps({"version": FORMAT, "shards": [{"name": n, "docs": d, "chars": c, "buckets": buckets_for(d)}
-                                                      for n, d, c in shards]},
-                       ensure_ascii=False) + "\n").encode("utf-8")
-
-
 def write_shard(site: Path, out: Path, pages: list[str]) -> int:
-    """Index ``pages`` (paths under ``site``) into the folder ``out`` (made here; must not exist)."""
+    """Index ``pages`` (paths under ``site``) into the folder ``out`` (made here; must not exist); the
+    number of pages indexed (those with a ``data-search-body`` element)."""
     files = index_pages((p, (site / p).read_text(encoding="utf-8", errors="replace")) for p in pages)
     out.mkdir(parents=True)
     for name, data in files.items():
         fd = os.open(out / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-    return len(pages)
+    return len(files["lengths.bin"]) // 4
 
 
 def main() -> int:

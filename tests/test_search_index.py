@@ -53,6 +53,38 @@ def test_index_covers_notices_only_and_is_byte_identical_across_builds(tmp_path)
     assert first == second
 
 
+def test_build_without_numpy_warns_in_chinese_and_succeeds(tmp_path):
+    out = tmp_path / "output"
+    code = ("import sys; sys.modules['numpy'] = None; sys.argv[1:] = " + repr(["--site", str(FIXTURE_SITE),
+            "--output", str(out)]) + "; from builder.cli import main; sys.exit(main())")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                            encoding="utf-8", env={"SOURCE_DATE_EPOCH": "1656648000", "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    assert "警告：未安装 numpy" in result.stderr and "pip install -r requirements.txt" in result.stderr
+    assert (out / "search.html").exists() and not (out / "search").exists()
+    assert "网站地图" in (out / "search.html").read_text(encoding="utf-8")
+
+
+def test_a_notice_template_without_the_search_body_builds_with_a_warning(tmp_path):
+    """A site's own notice.html that dropped data-search-body: the build says what to do, and the index
+    it writes is valid and finds nothing (rather than the whole page, menus and footer included)."""
+    import shutil
+
+    site = tmp_path / "site"
+    shutil.copytree(FIXTURE_SITE, site)
+    template = (REPO / "templates" / "notice.html").read_text(encoding="utf-8")
+    (site / "templates").mkdir(exist_ok=True)
+    (site / "templates" / "notice.html").write_text(template.replace(" data-search-body", ""), encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_build("--site", str(site), "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "警告：公告页中没有带 data-search-body 属性的正文元素" in result.stderr
+    assert "templates/notice.html" in result.stderr
+    index = Index(out)
+    assert [s["docs"] for s in index.listing["shards"]] == [0]
+    assert index.search("会议") == [] and index.search("水") == []
+
+
 def test_a_query_finds_every_page_that_contains_it_and_ranks_title_hits_first(tmp_path):
     """Any run of characters copied out of a notice finds it -- inside a word a dictionary segmenter
     keeps whole (防控 in 疫情防控), one character, digits, full-width letters -- and a page with the
