@@ -48,6 +48,9 @@ _ARTICLE_END = re.compile(r"</article\s*>", re.I)
 _IGNORED = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)\b[^>]*\bdata-(?:search|pagefind)-ignore\b[^>]*>", re.I)
 _H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.S | re.I)
 _TIME = re.compile(r"<time\b[^>]*\bdatetime=\"(\d{4}-\d{2}-\d{2})", re.I)
+# The page's publication date as Chinese government sites give it (<meta name="PubDate">); without
+# it, the first <time> of the article (which may be a warning's expiry, shown above the meta line).
+_PUBDATE = re.compile(r"<meta\s+name=\"PubDate\"\s+content=\"(\d{4}-\d{2}-\d{2})", re.I)
 # Tags between which text is not joined into one word (block-level); inline tags (strong, a …) are.
 _BLOCK_TAG = re.compile(r"<(?:/?(?:address|article|aside|blockquote|br|button|caption|dd|div|dl|dt|figcaption|figure"
                         r"|footer|h[1-6]|header|hr|li|main|nav|ol|p|pre|section|table|tbody|td|tfoot|th|thead|time"
@@ -88,7 +91,7 @@ def page_text(page: str) -> tuple[str, str, str] | None:
     if end is None:
         return None
     body = _drop_ignored(page[found.end():end.start()])
-    date = _TIME.search(body)
+    date = _PUBDATE.search(page, 0, found.start()) or _TIME.search(body)
     title = ""
     heading = _H1.search(body)
     if heading is not None:

@@ -120,13 +120,15 @@ def test_page_text_is_what_the_reader_sees():
     from builder.searchindex import page_text
 
     page = ('<html><h1>站名</h1><article class="article" data-search-body>'
-            '<p class="banner">本公告已过期</p><h1 class="t">关于<em>停水</em>的通知 &amp; 说明</h1>'
+            '<p class="banner">有效期至 <time datetime="2022-06-03T08:00:00+08:00">6月3日</time></p>'
+            '<h1 class="t">关于<em>停水</em>的通知 &amp; 说明</h1>'
             '<p class="meta">发布时间：<time datetime="2022-06-01T08:00:00+08:00">2022-06-01 08:00</time></p>'
             '<div data-search-ignore><div>打印</div><button>关闭</button></div>'
             '<p><strong>会议</strong>强调，要<a href="x">落实</a>。</p><p>第二段</p>'
             '<!-- 注释不算 --></article><footer>页脚</footer></html>')
     title, text, date = page_text(page)
-    assert title == "关于停水的通知 & 说明" and date == "2022-06-01"
+    assert title == "关于停水的通知 & 说明" and date == "2022-06-03"  # without PubDate: the first <time>
+    assert page_text('<meta name="PubDate" content="2022-06-01 08:00">' + page)[2] == "2022-06-01"
     assert "会议强调，要落实。" in text  # inline tags join a word; block tags separate paragraphs
     assert "打印" not in text and "关闭" not in text and "注释" not in text and "页脚" not in text
     assert "站名" not in text and "停水" not in text  # the title is indexed apart (it weighs more)
