@@ -743,16 +743,17 @@ def _search_stage(site: Site, staging: Staging, shards_all: list, shards_todo: l
     staging.bytes += index.bytes
     if index.warning:
         result.notes.append("警告：" + index.warning)
-    if shards_todo and not index.warning and index.pages == 0:
-        from .search import NO_TEXT
-
-        result.notes.append("警告：" + NO_TEXT)
     files.update(index.written)
     present = {p.split("/")[1] for p in files if p.startswith(SEARCH_DIR) and p.count("/") > 1}
     built = [s for s in shards_all if s.name in present]
     if built:
-        staging.write(LISTING, listing(Path(staging.dir), built))
+        data, indexed = listing(Path(staging.dir), built)
+        staging.write(LISTING, data)
         files[LISTING] = search_key if len(built) == len(shards_all) else ""
+        if indexed == 0 and site.entries:
+            from .search import NO_TEXT
+
+            result.notes.append("警告：" + NO_TEXT)
 
 
 EARLY_PAGES = 50  # notice pages rendered ahead for an early search index; more: an ordinary search stage
@@ -768,10 +769,10 @@ def _index_early(early, site: Site, renderer, manifest: Manifest, options: Build
     in as many shards as may run at once; :meth:`search.EarlyIndex.take` checks afterwards
     that the index covers exactly what was written.
     """
-    from .search import MEMORY_BUDGET_MB, concurrent_processes, plan_shards
+    from .search import MEMORY_BUDGET_MB, concurrent_processes, index_available, plan_shards
 
     changed = renderer.values.changed(manifest.owner_versions)
-    if not changed:
+    if not changed or not index_available():
         return
     reads, pages = manifest.page_reads, manifest.pages
     entries = site.entries

@@ -198,9 +198,9 @@ def plan_shards(notice_pages: list[tuple[str, str]], size: int | None = None, sa
     return shards
 
 
-def listing(site_dir: Path, shards: list[Shard]) -> bytes:
+def listing(site_dir: Path, shards: list[Shard]) -> tuple[bytes, int]:
     """search/index.json: the shards indexed under ``site_dir``, newest first, each with its pages and
-    characters (for the search page's ranking)."""
+    characters (for the search page's ranking); and the pages indexed in all of them."""
     from .searchformat import listing as encode
 
     counts = []
@@ -209,7 +209,7 @@ def listing(site_dir: Path, shards: list[Shard]) -> bytes:
         if sys.byteorder != "little":
             lengths.byteswap()
         counts.append((shard.name, len(lengths), sum(lengths)))
-    return encode(counts)
+    return encode(counts), sum(n for _name, n, _chars in counts)
 
 
 def shard_of(path: str) -> str:
@@ -477,7 +477,7 @@ def build_search_index(site_dir: Path, notice_pages: list[tuple[str, str]] | Non
     index = build_shards(site_dir, shards, jobs, budget_mb)
     if not index.warning or index.written:
         built = {shard_of(p) for p in index.written}
-        data = listing(site_dir, [s for s in shards if s.name in built])
+        data, _pages = listing(site_dir, [s for s in shards if s.name in built])
         (site_dir / LISTING).write_bytes(data)
         index.files += 1
         index.bytes += len(data)
