@@ -45,6 +45,22 @@ def test_tingshui_finds_the_water_cut_notice_first(browser, served):
     assert results[0]["title"] == "关于建设路部分区域临时停水的通知"
 
 
+def test_more_matches_than_shown_are_counted(browser, tmp_path):
+    """30 notices that all say 通知: the status gives the number found and that the 20 most relevant are shown."""
+    from support.gensite import write_site
+
+    site = write_site(tmp_path / "src", 30)
+    out = tmp_path / "many"
+    done = subprocess.run([sys.executable, str(REPO / "build.py"), "--site", str(site), "--output", str(out)],
+                          capture_output=True, text=True, encoding="utf-8", timeout=300,
+                          env={**os.environ, "SOURCE_DATE_EPOCH": "1656648000"})
+    assert done.returncode == 0, done.stderr
+    with serve_directory(tmp_path) as base:
+        results = search(browser, Served(tmp_path, base), "通知", build="many")
+    assert len(results) == 20, results
+    assert results[0]["status"] == "“通知”共找到 30 条结果，显示最相关的 20 条"
+
+
 def test_a_word_found_nowhere_says_so(browser, served):
     results = search(browser, served, "火星探测")
     assert "href" not in results[0] and results[0]["status"].startswith("没有找到与“火星探测”相关的公告")

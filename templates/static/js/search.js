@@ -182,7 +182,8 @@
     return score !== b.score ? score > b.score : shard !== b.shard ? shard < b.shard : doc > b.doc;
   }
 
-  // The best SHOWN notices for a query, best first: [{url, title, date}].
+  // The notices that have every term of a query: {total: how many, hits: the best SHOWN, best first,
+  // [{url, title, date}]}.
   function search(index, query) {
     var terms = [], seen = {};
     runsOf(normalize(query)).forEach(function (run) {
@@ -192,7 +193,7 @@
         terms.push(t.charCodeAt(0) * 65536 + (t.length > 1 ? t.charCodeAt(1) : 0));  // c1 << 16 | c2, unsigned
       });
     });
-    if (!terms.length) return Promise.resolve([]);
+    if (!terms.length) return Promise.resolve({ total: 0, hits: [] });
     return Promise.all(index.shards.map(function (shard) {
       return Promise.all(terms.map(function (t) {
         return bucketFile(shard, bucketOf(t, shard.buckets));
@@ -211,9 +212,10 @@
       return Promise.all(index.shards.map(function (shard, s) {
         return matches[s] && matches[s].docs.length ? lengthsOf(shard) : null;
       })).then(function (lengths) {
-        var best = [];
+        var best = [], total = 0;
         matches.forEach(function (m, s) {
           if (!m) return;
+          total += m.docs.length;
           for (var i = 0; i < m.docs.length; i++) {
             var d = m.docs[i];
             if (d >= lengths[s].length) invalid("doc " + d + " of " + index.shards[s].folder);
@@ -236,7 +238,7 @@
             if (!url || url.origin !== siteRoot.origin) invalid("docs of " + index.shards[hit.shard].folder);
             return { url: url.href, title: String(entry[1] || ""), date: entry[2] };
           });
-        }));
+        })).then(function (hits) { return { total: total, hits: hits }; });
       });
     });
   }
@@ -365,7 +367,8 @@
     }).catch(function () { return []; });
   }
 
-  function show(query, results) {
+  // total: the notices found, of which results are the best SHOWN.
+  function show(query, results, total) {
     list.textContent = "";
     results.forEach(function (data) {
       var li = document.createElement("li");
@@ -377,13 +380,13 @@
       list.appendChild(li);
     });
     status.textContent = results.length
-      ? "“" + query + "”共找到 " + results.length + " 条结果"
+      ? "“" + query + "”共找到 " + total + " 条结果" + (total > results.length ? "，显示最相关的 " + results.length + " 条" : "")
       : "没有找到与“" + query + "”相关的公告，请换个关键词，或通过网站地图查找。";
   }
 
   var latest = 0;  // a search finished after a newer one was started is not shown
   function run(query) {
-    var ticket = ++latest;
+    var ticket = ++latest, total = 0;
     list.textContent = "";
     if (!query) { status.textContent = "请输入搜索关键词。"; return; }
     status.textContent = "正在搜索……";
@@ -394,12 +397,16 @@
       // Notices tagged with exactly this word come first (those also found in the text first of all),
       // then the other full-text hits, so a notice an editor tagged 疫情防控 leads even when another
       // mentions the words more often.
-      var text = found[0], tags = found[1];
+      var text = found[0].hits, tags = found[1];
       var inTag = {}, inText = {};
       tags.forEach(function (t) { inTag[path(t.url)] = true; });
       text.forEach(function (d) { inText[path(d.url)] = true; });
+      var onlyTagged = tags.filter(function (t) { return !inText[path(t.url)]; });
+      // A notice's tags are part of its indexed text, so a tagged notice not among the best SHOWN is
+      // usually among the other text hits: counted once.
+      total = Math.max(found[0].total, text.length + onlyTagged.length);
       return text.filter(function (d) { return inTag[path(d.url)]; })
-        .concat(tags.filter(function (t) { return !inText[path(t.url)]; }))
+        .concat(onlyTagged)
         .concat(text.filter(function (d) { return !inTag[path(d.url)]; }))
         .slice(0, SHOWN);
     }).then(function (results) {
@@ -411,7 +418,7 @@
         });
       }));
     }).then(function (results) {
-      if (ticket === latest) show(query, results);
+      if (ticket === latest) show(query, results, Math.max(total, results.length));
     }, function () {
       if (ticket === latest) unavailable();
     });
