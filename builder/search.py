@@ -12,8 +12,8 @@ the page keys of its notices and the search stage's fingerprint: a build re-inde
 whose pages (or the search code and settings) changed, and since every shard is a pure function
 of its pages, an incremental build writes the same bytes as a cold one.  The shards to index are
 dealt to as many processes (``python -m builder.searchindex``) as the cores and the memory budget
-allow, each indexing its shards one after another.  ``search/index.json`` lists the shards, newest first; the search page looks a
-query's terms up in every shard, so one query searches every year.
+allow, each indexing its shards one after another.  ``search/index.json`` lists the shards, newest
+first; the search page looks a query's terms up in every shard, so one query searches every year.
 """
 
 from __future__ import annotations
@@ -418,23 +418,19 @@ def _gather(site: Path, pages: list[str], fresh: dict[str, bytes], published: Pa
 def _same_pages(early: Path, final: Path, shard: Shard) -> bool:
     """Whether the HTML files of ``shard`` (directly in its months, and in its part of a split month)
     are the same under both folders (same names; each the same file, or the same bytes)."""
-    for month in shard.months:
+    names = shard.paths(early)
+    if names != shard.paths(final):
+        return False
+    for rel in names:
+        a, b = early / rel, final / rel
         try:
-            names = sorted(n for n in os.listdir(early / month)
-                           if n.endswith(".html") and shard.holds(f"{month}/{n}"))
-            wanted = sorted(n for n in os.listdir(final / month)
-                            if n.endswith(".html") and shard.holds(f"{month}/{n}"))
-        except OSError:
-            return False
-        if names != wanted:
-            return False
-        for name in names:
-            a, b = early / month / name, final / month / name
             sa, sb = a.stat(), b.stat()
             if (sa.st_ino, sa.st_dev) == (sb.st_ino, sb.st_dev):
                 continue
             if sa.st_size != sb.st_size or a.read_bytes() != b.read_bytes():
                 return False
+        except OSError:
+            return False
     return True
 
 
@@ -467,18 +463,3 @@ def build_shards(site_dir: Path, shards: list[Shard], jobs: int | None = None,
         result.warning = f"生成站内搜索索引失败：{'；'.join(sorted(failed))}。网站其余部分已正常生成。"
     return result
 
-
-def build_search_index(site_dir: Path, notice_pages: list[tuple[str, str]] | None = None,
-                       jobs: int | None = None, budget_mb: int = MEMORY_BUDGET_MB) -> SearchIndex:
-    """Cold index of every notice page under ``site_dir`` (all shards) plus the listing."""
-    if notice_pages is None:
-        notice_pages = [(p.relative_to(site_dir).as_posix(), "") for p in sorted(site_dir.glob("[0-9]*/[0-9]*/*.html"))]
-    shards = plan_shards(notice_pages)
-    index = build_shards(site_dir, shards, jobs, budget_mb)
-    if not index.warning or index.written:
-        built = {shard_of(p) for p in index.written}
-        data, _pages = listing(site_dir, [s for s in shards if s.name in built])
-        (site_dir / LISTING).write_bytes(data)
-        index.files += 1
-        index.bytes += len(data)
-    return index

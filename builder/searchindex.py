@@ -55,7 +55,7 @@ _PUBDATE = re.compile(r"<meta\s+name=\"PubDate\"\s+content=\"(\d{4}-\d{2}-\d{2})
 _BLOCK_TAG = re.compile(r"<(?:/?(?:address|article|aside|blockquote|br|button|caption|dd|div|dl|dt|figcaption|figure"
                         r"|footer|h[1-6]|header|hr|li|main|nav|ol|p|pre|section|table|tbody|td|tfoot|th|thead|time"
                         r"|tr|ul)\b)[^>]*>", re.I)
-_ANY_TAG = re.compile(r"<[^>]*>|<!--.*?-->", re.S)
+_ANY_TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.S)  # a comment first: it may hold a ">"
 _VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "wbr", "source", "col", "area", "embed", "track"})
 
 
